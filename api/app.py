@@ -1,0 +1,58 @@
+"""The FastAPI application: JSON API and server-rendered pages."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from api.db import make_engine, make_redis
+from api.logging import configure
+from api.platform.health import stack_health
+from api.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure(settings.log_format)
+        app.state.settings = settings
+        app.state.engine = make_engine(settings)
+        app.state.redis = make_redis(settings)
+        yield
+        app.state.engine.dispose()
+        app.state.redis.close()
+
+    app = FastAPI(title="Børnesag", lifespan=lifespan)
+
+    def health_dep(request: Request) -> dict[str, Any]:
+        state = request.app.state
+        return stack_health(state.settings, state.engine, state.redis)
+
+    Health = Annotated[dict[str, Any], Depends(health_dep)]
+
+    @app.get("/health")
+    def health(result: Health) -> JSONResponse:
+        return JSONResponse(result, status_code=200 if result["status"] == "UP" else 503)
+
+    @app.get("/", response_class=HTMLResponse)
+    def start_page(result: Health) -> str:
+        def line(name: str, label: str) -> str:
+            ok = result[name]["status"] == "UP"
+            return f"<li>{label}: {'kører' if ok else 'nede'}</li>"
+
+        return (
+            "<!doctype html><html lang='da'><head><meta charset='utf-8'><title>Børnesag</title>"
+            "</head><body><h1>Børnesag</h1><p>Platformen er startet.</p><ul>"
+            + line("database", "Database")
+            + line("broker", "Procesmotor (Zeebe)")
+            + line("projector", "Læsemodel")
+            + "</ul></body></html>"
+        )
+
+    return app

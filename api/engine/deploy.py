@@ -1,0 +1,63 @@
+"""Deploy the BPMN and form files of the repository to the broker.
+
+Zeebe ignores a resource whose content it already has, so deploying twice is harmless and only
+changed files get a new version.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import structlog
+from pyzeebe import ZeebeClient, create_insecure_channel
+
+from api.logging import configure
+from api.settings import Settings, get_settings
+
+REPO = Path(__file__).resolve().parents[2]
+RESOURCE_DIRS = (REPO / "bpmn", REPO / "forms")
+SUFFIXES = (".bpmn", ".dmn", ".form")
+
+
+def repository_resources() -> list[Path]:
+    return sorted(
+        path
+        for folder in RESOURCE_DIRS
+        if folder.exists()
+        for path in folder.iterdir()
+        if path.suffix in SUFFIXES
+    )
+
+
+async def deploy(settings: Settings, paths: Sequence[Path]) -> list[tuple[str, int, int]]:
+    """Deploy in one request (so a process and its forms land together)."""
+    channel = create_insecure_channel(grpc_address=settings.zeebe_gateway)
+    try:
+        client = ZeebeClient(channel, max_connection_retries=3)
+        response = await client.deploy_resource(*[str(p) for p in paths])
+        return [
+            (process.bpmn_process_id, process.version, process.process_definition_key)
+            for process in response.processes
+        ]
+    finally:
+        await channel.close()
+
+
+def main() -> int:
+    settings = get_settings()
+    configure(settings.log_format)
+    log = structlog.get_logger("deploy")
+    paths = repository_resources()
+    if not paths:
+        log.info("nothing to deploy")
+        return 0
+    for bpmn_id, version, key in asyncio.run(deploy(settings, paths)):
+        log.info("deployed", bpmn_process_id=bpmn_id, version=version, key=key)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,28 @@
+"""Alembic environment: the URL comes from the same settings as the app."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import create_engine, pool
+
+from api.projector.tables import metadata as projector_metadata
+from api.settings import get_settings
+
+target_metadata = [projector_metadata]
+
+
+def run() -> None:
+    url = context.config.attributes.get("url") or get_settings().database_url.get_secret_value()
+    if context.is_offline_mode():
+        context.configure(url=url, target_metadata=target_metadata, literal_binds=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    engine = create_engine(url, poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+run()

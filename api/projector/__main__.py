@@ -1,0 +1,41 @@
+"""`python -m api.projector` runs the projector; `python -m api.projector rebuild` replays."""
+
+from __future__ import annotations
+
+import signal
+import sys
+
+import structlog
+
+from api.db import make_engine, make_redis
+from api.logging import configure
+from api.projector.consumer import Projector
+from api.projector.store import replay
+from api.settings import get_settings
+
+
+def main(argv: list[str]) -> int:
+    settings = get_settings()
+    configure(settings.log_format)
+    log = structlog.get_logger("projector")
+    engine = make_engine(settings, pool_size=2)
+    if argv[:1] == ["rebuild"]:
+        with engine.begin() as conn:
+            count = replay(conn)
+        log.info("read model rebuilt from raw records", records=count)
+        return 0
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    Projector(settings, engine, make_redis(settings)).run(lambda: stopping)
+    log.info("projector stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

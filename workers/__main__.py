@@ -1,0 +1,70 @@
+"""`python -m workers`: runs every task router, and restarts the worker if it gives up."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+
+import structlog
+from pyzeebe import ZeebeWorker, create_insecure_channel
+
+from api.logging import configure
+from api.settings import get_settings
+from workers import platform
+from workers.base import failure_handler
+
+ROUTERS = (platform.router,)
+RESTART_BACKOFF_MAX_S = 30.0
+
+
+async def supervise(stop: asyncio.Event) -> None:
+    settings = get_settings()
+    log = structlog.get_logger("workers")
+    delay = 1.0
+    while not stop.is_set():
+        # The gRPC channel is bound to this event loop, so it is made here, once per worker.
+        channel = create_insecure_channel(grpc_address=settings.zeebe_gateway)
+        worker = ZeebeWorker(
+            channel,
+            name="boernesag-workers",
+            max_connection_retries=-1,
+            exception_handler=failure_handler,
+            poll_retry_delay=1,
+        )
+        for router in ROUTERS:
+            worker.include_router(router)
+        log.info("workers polling", gateway=settings.zeebe_gateway)
+        work = asyncio.create_task(worker.work())
+        stopped = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait({work, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        if stopped in done:
+            await worker.stop()
+            await asyncio.gather(work, return_exceptions=True)
+            await channel.close()
+            break
+        stopped.cancel()
+        error = work.exception()
+        log.error("worker ended, restarting", error=type(error).__name__ if error else None,
+                  retry_in_s=delay)
+        await channel.close()
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, RESTART_BACKOFF_MAX_S)
+
+
+def main() -> int:
+    configure(get_settings().log_format)
+    stop = asyncio.Event()
+
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await supervise(stop)
+
+    asyncio.run(run())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
