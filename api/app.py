@@ -15,6 +15,14 @@ from api.platform.health import stack_health
 from api.settings import Settings, get_settings
 
 
+def health_dep(request: Request) -> dict[str, Any]:
+    state = request.app.state
+    return stack_health(state.settings, state.engine, state.redis)
+
+
+Health = Annotated[dict[str, Any], Depends(health_dep)]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -29,12 +37,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.redis.close()
 
     app = FastAPI(title="Børnesag", lifespan=lifespan)
-
-    def health_dep(request: Request) -> dict[str, Any]:
-        state = request.app.state
-        return stack_health(state.settings, state.engine, state.redis)
-
-    Health = Annotated[dict[str, Any], Depends(health_dep)]
 
     @app.get("/health")
     def health(result: Health) -> JSONResponse:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import structlog
 from pyzeebe import ZeebeClient, create_insecure_channel
+from pyzeebe.grpc_internals.types import DeployResourceResponse
 
 from api.logging import configure
 from api.settings import Settings, get_settings
@@ -39,8 +40,9 @@ async def deploy(settings: Settings, paths: Sequence[Path]) -> list[tuple[str, i
         client = ZeebeClient(channel, max_connection_retries=3)
         response = await client.deploy_resource(*[str(p) for p in paths])
         return [
-            (process.bpmn_process_id, process.version, process.process_definition_key)
-            for process in response.processes
+            (item.bpmn_process_id, item.version, item.process_definition_key)
+            for item in response.deployments
+            if isinstance(item, DeployResourceResponse.ProcessMetadata)
         ]
     finally:
         await channel.close()

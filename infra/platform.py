@@ -1,0 +1,172 @@
+"""The whole stack as one object: infrastructure, migrations, deployment and our own processes.
+
+The launcher and the test harness both build a `Stack`, so `make run` and `make test` start the
+same thing the same way. Paths:
+
+    <root>/data/{postgres,redis,zeebe}   wiped together by `make reset`
+    <root>/logs/<component>.log
+    <root>/secrets/                      generated passwords (mode 600)
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from infra.stack import (
+    REPO,
+    Broker,
+    BrokerOptions,
+    Ports,
+    Postgres,
+    Process,
+    Redis,
+    port_open,
+    wait_for,
+)
+
+PYTHON = sys.executable
+
+
+@dataclass
+class StackOptions:
+    test_mode: bool = False
+    clock_controlled: bool = False
+    broker_heap: str = "512m"
+    database: str = "boernesag"
+    stream_prefix: str = "zeebe"
+    # DATABASE_URL from the environment: use that database instead of our own PostgreSQL.
+    external_database_url: str | None = None
+    api: bool = True
+    projector_env: dict[str, str] = field(default_factory=dict)
+
+
+class Stack:
+    def __init__(
+        self,
+        root: Path,
+        ports: Ports,
+        options: StackOptions,
+        *,
+        postgres: Postgres | None = None,
+        redis: Redis | None = None,
+    ) -> None:
+        self.root = root
+        self.ports = ports
+        self.options = options
+        self.logs = root / "logs"
+        secrets = root / "secrets"
+        data = root / "data"
+        self.postgres = postgres or (
+            None
+            if options.external_database_url
+            else Postgres(data / "postgres", ports.postgres, secrets)
+        )
+        self.redis = redis or Redis(data / "redis", ports.redis, secrets)
+        self.broker = Broker(
+            data / "zeebe",
+            ports,
+            self.redis,
+            BrokerOptions(
+                heap=options.broker_heap,
+                test_mode=options.test_mode,
+                clock_controlled=options.clock_controlled,
+                stream_prefix=options.stream_prefix,
+            ),
+        )
+        self.database_url = options.external_database_url or ""
+        self.apps: dict[str, Process] = {}
+
+    # -- infrastructure -------------------------------------------------------------------
+
+    def start_infrastructure(self) -> None:
+        if self.postgres:
+            self.postgres.start()
+            self.database_url = self.postgres.ensure_database(self.options.database)
+        self.redis.start()
+        self.broker.start(self.logs / "broker.log")
+        self.broker.wait_ready()
+
+    def app_env(self) -> dict[str, str]:
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("BS_", "ZEEBE_")) and k != "DATABASE_URL"
+        }
+        env.update(
+            {
+                "DATABASE_URL": self.database_url,
+                "BS_REDIS_URL": self.redis.url(),
+                "BS_REDIS_PASSWORD": self.redis.password,
+                "BS_STREAM_PREFIX": self.options.stream_prefix,
+                "BS_ZEEBE_GATEWAY": f"127.0.0.1:{self.ports.gateway}",
+                "BS_ZEEBE_REST_URL": f"http://127.0.0.1:{self.ports.rest}",
+                "BS_ZEEBE_MANAGEMENT_URL": f"http://127.0.0.1:{self.ports.management}",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        return env
+
+    def run_step(self, name: str, argv: list[str]) -> None:
+        """A one-shot step (migration, deployment); its output goes to its log."""
+        self.logs.mkdir(parents=True, exist_ok=True)
+        with (self.logs / f"{name}.log").open("ab") as out:
+            result = subprocess.run(  # noqa: S603
+                argv, env=self.app_env(), cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
+                check=False, timeout=300,
+            )
+        if result.returncode != 0:
+            tail = (self.logs / f"{name}.log").read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"{name} failed with exit code {result.returncode}:\n{tail}")
+
+    def migrate(self) -> None:
+        self.run_step("migrate", [PYTHON, "-m", "alembic", "upgrade", "head"])
+
+    def deploy(self) -> None:
+        self.run_step("deploy", [PYTHON, "-m", "api.engine.deploy"])
+
+    # -- our processes ----------------------------------------------------------------------
+
+    def app_process(self, name: str) -> Process:
+        argv = {
+            "workers": [PYTHON, "-m", "workers"],
+            "projector": [PYTHON, "-m", "api.projector"],
+            "api": [
+                PYTHON, "-m", "uvicorn", "api.app:create_app", "--factory",
+                "--host", "127.0.0.1", "--port", str(self.ports.api), "--no-access-log",
+            ],
+        }[name]
+        env = self.app_env()
+        if name == "projector":
+            env.update(self.options.projector_env)
+        return Process(name, argv, env, self.logs / f"{name}.log")
+
+    def start_app(self, name: str) -> Process:
+        proc = self.apps.get(name) or self.app_process(name)
+        self.apps[name] = proc
+        proc.start()
+        return proc
+
+    def start_apps(self) -> None:
+        names = ["workers", "projector"] + (["api"] if self.options.api else [])
+        for name in names:
+            self.start_app(name)
+        if self.options.api:
+            wait_for(lambda: port_open(self.ports.api), 60, "API")
+
+    def start(self) -> None:
+        self.start_infrastructure()
+        self.migrate()
+        self.deploy()
+        self.start_apps()
+
+    def stop(self) -> None:
+        for proc in reversed(list(self.apps.values())):
+            proc.stop()
+        self.broker.stop()
+        self.redis.stop()
+        if self.postgres:
+            self.postgres.stop()

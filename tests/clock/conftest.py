@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from infra.platform import StackOptions
+from tests.harness.engine import EngineClock
+from tests.harness.platform import Ids, Platform, run_platform
+
+
+@pytest.fixture(scope="session")
+def clock_platform(pytestconfig: pytest.Config) -> Iterator[Platform]:
+    """A broker of its own with the controlled clock: moving it affects every timer on it."""
+    yield from run_platform(
+        pytestconfig,
+        "clock",
+        StackOptions(test_mode=True, clock_controlled=True, broker_heap="384m",
+                     stream_prefix="zeebeclock", api=False),
+    )
+
+
+@pytest.fixture(scope="session")
+def clock(clock_platform: Platform) -> EngineClock:
+    return EngineClock(f"http://127.0.0.1:{clock_platform.stack.ports.management}")
+
+
+@pytest.fixture
+def ids() -> Ids:
+    return Ids.new()

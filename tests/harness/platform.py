@@ -1,0 +1,95 @@
+"""A running platform for tests: the stack plus clients for the engine, Redis and the database."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import Engine, create_engine
+
+from infra.platform import Stack, StackOptions
+from infra.stack import REPO, Ports
+from tests.harness.backend import choose_backend
+from tests.harness.engine import Engine as ZeebeEngine
+from tests.harness.readmodel import wait_projected
+
+FIXTURES = REPO / "tests" / "fixtures"
+TEST_RUNTIME = REPO / ".runtime" / "test"
+
+
+@dataclass
+class Ids:
+    """Fresh identifiers per test, so no two tests ever share a case or a municipality."""
+
+    case_id: str
+    municipality_id: str
+
+    @classmethod
+    def new(cls) -> Ids:
+        return cls(f"case-{uuid.uuid4()}", f"mun-{uuid.uuid4().hex[:8]}")
+
+
+class Platform:
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.db: Engine = create_engine(stack.database_url, pool_size=4)
+        self.redis: redis.Redis = stack.redis.client()
+        self.engine = ZeebeEngine(
+            f"127.0.0.1:{stack.ports.gateway}", f"http://127.0.0.1:{stack.ports.rest}"
+        )
+
+    @property
+    def prefix(self) -> str:
+        return self.stack.options.stream_prefix
+
+    def deploy_fixtures(self) -> dict[str, int]:
+        paths = sorted((FIXTURES / "bpmn").glob("*.bpmn")) + sorted(
+            (FIXTURES / "forms").glob("*.form")
+        )
+        return self.engine.deploy(*paths)
+
+    def wait_projected(self, timeout: float = 60) -> None:
+        wait_projected(self.redis, self.prefix, timeout)
+
+    def restart_projector(self, **env: str) -> subprocess.Popen[bytes]:
+        """Stop the projector and start it again, with extra environment for this run only."""
+        proc = self.stack.apps["projector"]
+        proc.stop()
+        proc.env = {**self.stack.app_process("projector").env, **env}
+        proc.start()
+        assert proc.popen is not None
+        return proc.popen
+
+    def close(self) -> None:
+        self.engine.close()
+        self.redis.close()
+        self.db.dispose()
+
+
+def run_platform(
+    config: pytest.Config, name: str, options: StackOptions
+) -> Iterator[Platform]:
+    backend = choose_backend(os.environ.get("BS_TEST_BACKEND", "local"))
+    if backend != "local":
+        pytest.skip("the containers backend runs only where a Docker engine answers")
+    root = TEST_RUNTIME / f"{name}-{os.getpid()}"
+    shutil.rmtree(root, ignore_errors=True)
+    config._platform_roots = [*getattr(config, "_platform_roots", []), root]  # type: ignore[attr-defined]
+    stack = Stack(root, Ports.free(), options)
+    try:
+        stack.start()
+        platform = Platform(stack)
+        platform.deploy_fixtures()
+        yield platform
+        platform.close()
+    finally:
+        stack.stop()
+        # Keep the logs of a failed session; the data is never needed again.
+        shutil.rmtree(root / "data", ignore_errors=True)

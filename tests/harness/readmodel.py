@@ -1,0 +1,75 @@
+"""Reading the read model in tests, and waiting for the projector to catch up."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import redis
+from sqlalchemy import Engine, select, text
+
+from api.projector import tables as t
+from api.projector.consumer import stream_names
+from api.projector.store import replay
+from tests.harness.waiting import eventually
+
+
+def projector_backlog(client: redis.Redis, prefix: str, group: str = "projector") -> int:
+    """Entries exported but not yet projected and acknowledged, over all streams."""
+    backlog = 0
+    for stream in stream_names(prefix):
+        if not client.exists(stream):
+            continue
+        for info in client.xinfo_groups(stream):
+            if info["name"] == group:
+                backlog += int(info["lag"] or 0) + int(info["pending"])
+    return backlog
+
+
+def wait_projected(client: redis.Redis, prefix: str, timeout: float = 60) -> None:
+    """Wait until the projector has acknowledged everything in Redis, seen twice in a row one
+    exporter cycle apart (the exporter flushes every 100 ms)."""
+
+    def caught_up() -> bool:
+        if projector_backlog(client, prefix):
+            return False
+        time.sleep(0.3)  # one exporter flush cycle, inside the poll, not in a test
+        return projector_backlog(client, prefix) == 0
+
+    eventually(caught_up, timeout=timeout, what="projector caught up")
+
+
+def process_instance(db: Engine, key: int) -> Any:
+    with db.connect() as conn:
+        return conn.execute(
+            select(t.process_instance).where(t.process_instance.c.process_instance_key == key)
+        ).first()
+
+
+def rows(db: Engine, table: t.Table, **where: Any) -> list[Any]:
+    stmt = select(table)
+    for column, value in where.items():
+        stmt = stmt.where(table.c[column] == value)
+    with db.connect() as conn:
+        return list(conn.execute(stmt).fetchall())
+
+
+def snapshot(conn: Any) -> dict[str, list[tuple[Any, ...]]]:
+    """Every projection table, ordered by its key."""
+    result = {}
+    for table in t.PROJECTIONS:
+        pk = list(table.primary_key.columns)
+        result[table.name] = [tuple(r) for r in conn.execute(select(table).order_by(*pk))]
+    return result
+
+
+def live_and_replayed(db: Engine) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The live read model and a fresh replay of the raw table, the replay rolled back."""
+    with db.connect() as conn:
+        trans = conn.begin()
+        conn.execute(text("LOCK TABLE raw_record IN SHARE MODE"))
+        live = snapshot(conn)
+        replay(conn)
+        replayed = snapshot(conn)
+        trans.rollback()
+    return live, replayed

@@ -1,0 +1,27 @@
+"""CPR numbers never reach a log line."""
+
+from __future__ import annotations
+
+import structlog
+
+from api.logging import configure, mask_cpr, mask_processor
+
+
+def test_mask_cpr_masks_both_spellings_and_leaves_long_keys() -> None:
+    """Ten digits with or without a dash are masked; Zeebe's 16-digit keys are not."""
+    assert mask_cpr("barn 0101901234 og 010190-1234") == "barn 010190-xxxx og 010190-xxxx"
+    assert mask_cpr("key 2251799813685249") == "key 2251799813685249"
+
+
+def test_processor_masks_nested_values() -> None:
+    """The structlog processor masks inside dicts and lists too."""
+    event = mask_processor(None, "info", {"event": "x 0101901234", "extra": {"l": ["0101901234"]}})
+    assert event == {"event": "x 010190-xxxx", "extra": {"l": ["010190-xxxx"]}}
+
+
+def test_configured_logger_prints_masked(capsys) -> None:  # type: ignore[no-untyped-def]
+    """End to end through structlog's renderer."""
+    configure("json")
+    structlog.get_logger("t").info("opslag", cpr="0101901234")
+    assert "0101901234" not in capsys.readouterr().err
+    structlog.reset_defaults()
