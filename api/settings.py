@@ -12,7 +12,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BS_", extra="ignore")
 
     # DATABASE_URL (unprefixed) wins, so an operator can point the stack at another database.
-    database_url: SecretStr = Field(validation_alias=AliasChoices("DATABASE_URL", "BS_DATABASE_URL"))
+    database_url: SecretStr = Field(
+        validation_alias=AliasChoices("DATABASE_URL", "BS_DATABASE_URL")
+    )
     redis_url: str = "redis://127.0.0.1:56379/0"
     redis_password: SecretStr = SecretStr("")
     stream_prefix: str = "zeebe"

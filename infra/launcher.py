@@ -16,7 +16,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 from infra.platform import Stack, StackOptions
 from infra.stack import REPO, Ports, Process, wait_for
@@ -53,7 +52,7 @@ def supervisor_pid() -> int | None:
 
 def health(port: int) -> dict[str, object] | None:
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as resp:  # noqa: S310
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as resp:
             return dict(json.load(resp))
     except urllib.error.HTTPError as exc:
         return dict(json.load(exc))
@@ -123,9 +122,12 @@ def start() -> int:
     if supervisor_pid() is None:
         LOG.parent.mkdir(parents=True, exist_ok=True)
         with LOG.open("ab") as out:
-            subprocess.Popen(  # noqa: S603
+            subprocess.Popen(
                 [sys.executable, "-m", "infra.launcher", "supervise"],
-                cwd=REPO, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                cwd=REPO,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
         say(f"stack starting (log: {LOG.relative_to(REPO)})")
@@ -184,7 +186,11 @@ def rebuild() -> int:
 
 def main(argv: list[str]) -> int:
     commands = {
-        "start": start, "stop": stop, "reset": reset, "supervise": supervise, "rebuild": rebuild,
+        "start": start,
+        "stop": stop,
+        "reset": reset,
+        "supervise": supervise,
+        "rebuild": rebuild,
     }
     if not argv or argv[0] not in commands:
         print(f"usage: python -m infra.launcher {{{'|'.join(commands)}}}", file=sys.stderr)

@@ -114,9 +114,14 @@ class Stack:
         """A one-shot step (migration, deployment); its output goes to its log."""
         self.logs.mkdir(parents=True, exist_ok=True)
         with (self.logs / f"{name}.log").open("ab") as out:
-            result = subprocess.run(  # noqa: S603
-                argv, env=self.app_env(), cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
-                check=False, timeout=300,
+            result = subprocess.run(
+                argv,
+                env=self.app_env(),
+                cwd=REPO,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                check=False,
+                timeout=300,
             )
         if result.returncode != 0:
             tail = (self.logs / f"{name}.log").read_text(errors="replace")[-2000:]
@@ -135,8 +140,16 @@ class Stack:
             "workers": [PYTHON, "-m", "workers"],
             "projector": [PYTHON, "-m", "api.projector"],
             "api": [
-                PYTHON, "-m", "uvicorn", "api.app:create_app", "--factory",
-                "--host", "127.0.0.1", "--port", str(self.ports.api), "--no-access-log",
+                PYTHON,
+                "-m",
+                "uvicorn",
+                "api.app:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.ports.api),
+                "--no-access-log",
             ],
         }[name]
         env = self.app_env()

@@ -19,21 +19,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from api.projector.mapping import MAPPERS
+
 REPO = Path(__file__).resolve().parent.parent
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
+EXPORTER_CLASS = "dk.boernesag.exporter.RedisStreamExporter"
 
-# The value types the projector reads. The exporter writes exactly these, so no stream fills up
+# The exporter writes exactly the value types the projector reads, so no stream fills up
 # without a consumer group to acknowledge (and so trim) it.
-EXPORTED_VALUE_TYPES = (
-    "PROCESS",
-    "FORM",
-    "PROCESS_INSTANCE",
-    "JOB",
-    "USER_TASK",
-    "TIMER",
-    "INCIDENT",
-    "VARIABLE",
-)
+EXPORTED_VALUE_TYPES = tuple(MAPPERS)
 
 
 def read_versions() -> dict[str, str]:
@@ -116,7 +110,7 @@ class Process:
     def start(self) -> None:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         out = self.log.open("ab")
-        self.popen = subprocess.Popen(  # noqa: S603
+        self.popen = subprocess.Popen(
             self.argv,
             env=self.env,
             cwd=self.cwd,
@@ -232,8 +226,16 @@ class Postgres:
         if not (self.datadir / "postmaster.pid").exists():
             return
         subprocess.run(
-            [*self._as_postgres(), str(PG_BIN / "pg_ctl"), "-D", str(self.datadir), "-m", "fast",
-             "-w", "stop"],
+            [
+                *self._as_postgres(),
+                str(PG_BIN / "pg_ctl"),
+                "-D",
+                str(self.datadir),
+                "-m",
+                "fast",
+                "-w",
+                "stop",
+            ],
             check=False,
             capture_output=True,
         )
@@ -246,10 +248,16 @@ class Postgres:
         import psycopg
 
         with psycopg.connect(
-            host="127.0.0.1", port=self.port, user="postgres", password=self.password,
-            dbname="postgres", autocommit=True,
+            host="127.0.0.1",
+            port=self.port,
+            user="postgres",
+            password=self.password,
+            dbname="postgres",
+            autocommit=True,
         ) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
+            ).fetchone()
             if not exists:
                 conn.execute(f'CREATE DATABASE "{name}"')
         return self.admin_url(name)
@@ -310,8 +318,13 @@ class Redis:
     def client(self):  # type: ignore[no-untyped-def]
         import redis
 
-        return redis.Redis(host="127.0.0.1", port=self.port, password=self.password,
-                           decode_responses=True, socket_timeout=5)
+        return redis.Redis(
+            host="127.0.0.1",
+            port=self.port,
+            password=self.password,
+            decode_responses=True,
+            socket_timeout=5,
+        )
 
     def stop(self) -> None:
         if self.proc:
@@ -364,7 +377,7 @@ class Broker:
                 "MANAGEMENT_SERVER_ADDRESS": "127.0.0.1",
                 "MANAGEMENT_SERVER_PORT": str(p.management),
                 "ZEEBE_BROKER_DATA_DIRECTORY": str(self.datadir),
-                "ZEEBE_BROKER_EXPORTERS_REDIS_CLASSNAME": "dk.boernesag.exporter.RedisStreamExporter",
+                "ZEEBE_BROKER_EXPORTERS_REDIS_CLASSNAME": EXPORTER_CLASS,
                 "ZEEBE_BROKER_EXPORTERS_REDIS_JARPATH": str(self.exporter_jar),
                 "ZEEBE_REDIS_REMOTE_ADDRESS": f"redis://127.0.0.1:{self.redis.port}",
                 "ZEEBE_REDIS_PASSWORD": self.redis.password,
@@ -401,7 +414,7 @@ class Broker:
     def ready(self) -> bool:
         url = f"http://127.0.0.1:{self.ports.management}/actuator/health/readiness"
         try:
-            with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310
+            with urllib.request.urlopen(url, timeout=2) as resp:
                 return bool(resp.status == 200)
         except (urllib.error.URLError, OSError):
             return False

@@ -45,8 +45,11 @@ async def supervise(stop: asyncio.Event) -> None:
             break
         stopped.cancel()
         error = work.exception()
-        log.error("worker ended, restarting", error=type(error).__name__ if error else None,
-                  retry_in_s=delay)
+        log.error(
+            "worker ended, restarting",
+            error=type(error).__name__ if error else None,
+            retry_in_s=delay,
+        )
         await channel.close()
         await asyncio.sleep(delay)
         delay = min(delay * 2, RESTART_BACKOFF_MAX_S)

@@ -11,7 +11,7 @@ import functools
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import structlog
 from pyzeebe import Job, JobController, ZeebeTaskRouter
@@ -57,10 +57,14 @@ async def failure_handler(exc: Exception, job: Job, controller: JobController) -
 
     Never logs the job itself: its variables may hold more than this worker should print.
     """
-    bound = log.bind(job_key=job.key, job_type=job.type, process_instance_key=job.process_instance_key)
+    bound = log.bind(
+        job_key=job.key, job_type=job.type, process_instance_key=job.process_instance_key
+    )
     if isinstance(exc, BusinessError):
         bound.info("business error", error_code=exc.error_code)
-        await controller.set_error_status(mask_cpr(str(exc))[:MAX_FAILURE_MESSAGE], error_code=exc.error_code)
+        await controller.set_error_status(
+            mask_cpr(str(exc))[:MAX_FAILURE_MESSAGE], error_code=exc.error_code
+        )
         return
     message = mask_cpr(f"{type(exc).__name__}: {exc}")[:MAX_FAILURE_MESSAGE]
     retry_in = backoff_ms(job.retries - 1)
@@ -115,7 +119,7 @@ def task(
             timeout_ms=timeout_ms,
             max_running_jobs=max_running_jobs,
             max_jobs_to_activate=max_running_jobs,
-        )(wrapper)
+        )(cast(Any, wrapper))
         return fn
 
     return decorate

@@ -20,8 +20,8 @@ from typing import Any
 import redis
 import structlog
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import OperationalError
 
 from api.projector import tables as t
 from api.projector.mapping import MAPPERS, Record, ms_to_dt
@@ -87,7 +87,7 @@ class Projector:
         return decoded
 
     def _read(self, start: str, block: int | None) -> list[Entry]:
-        response = self.redis.xreadgroup(
+        response: Any = self.redis.xreadgroup(
             self.group,
             self.consumer,
             dict.fromkeys(self.streams, start),

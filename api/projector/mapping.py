@@ -59,7 +59,10 @@ def timer_rules(bpmn_xml: bytes) -> dict[str, str]:
     for prop in root.iter(f"{{{ZEEBE_NS}}}property"):
         if prop.get("name") != DEADLINE_RULE_PROPERTY:
             continue
-        element = prop.getparent().getparent().getparent()  # property < properties < extElements
+        # property < zeebe:properties < bpmn:extensionElements < the timer event
+        element: Any = prop
+        for _ in range(3):
+            element = element.getparent() if element is not None else None
         element_id = element.get("id") if element is not None else None
         value = prop.get("value")
         if element_id and value:

@@ -118,10 +118,7 @@ def replay(conn: Connection, batch: int = 5000) -> int:
             select(t.raw_record.c.partition_id, t.raw_record.c.position, t.raw_record.c.payload)
             .where(
                 (t.raw_record.c.partition_id > last[0])
-                | (
-                    (t.raw_record.c.partition_id == last[0])
-                    & (t.raw_record.c.position > last[1])
-                )
+                | ((t.raw_record.c.partition_id == last[0]) & (t.raw_record.c.position > last[1]))
             )
             .order_by(t.raw_record.c.partition_id, t.raw_record.c.position)
             .limit(batch)

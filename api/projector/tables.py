@@ -35,7 +35,12 @@ raw_record = Table(
     Column("record_key", BigInteger, nullable=False),
     Column("record_time", DateTime(timezone=True), nullable=False),
     Column("payload", JSONB, nullable=False),
-    Column("projected_at", DateTime(timezone=True), nullable=False, server_default=func.clock_timestamp()),
+    Column(
+        "projected_at",
+        DateTime(timezone=True),
+        nullable=False,
+        server_default=func.clock_timestamp(),
+    ),
     PrimaryKeyConstraint("partition_id", "position"),
 )
 

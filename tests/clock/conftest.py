@@ -15,8 +15,13 @@ def clock_platform(pytestconfig: pytest.Config) -> Iterator[Platform]:
     yield from run_platform(
         pytestconfig,
         "clock",
-        StackOptions(test_mode=True, clock_controlled=True, broker_heap="384m",
-                     stream_prefix="zeebeclock", api=False),
+        StackOptions(
+            test_mode=True,
+            clock_controlled=True,
+            broker_heap="384m",
+            stream_prefix="zeebeclock",
+            api=False,
+        ),
     )
 
 

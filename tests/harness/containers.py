@@ -11,7 +11,7 @@ from typing import Any
 
 from infra.stack import EXPORTED_VALUE_TYPES, read_versions
 
-REDIS_PASSWORD = "test-only-password"  # noqa: S105 - throwaway container
+REDIS_PASSWORD = "test-only-password"
 
 
 def start_containers(exporter_jar: str) -> dict[str, Any]:
@@ -23,13 +23,16 @@ def start_containers(exporter_jar: str) -> dict[str, Any]:
     version = read_versions()["ZEEBE_VERSION"]
     postgres = PostgresContainer("postgres:15", driver="psycopg").start()
     redis = RedisContainer("redis:7.0", password=REDIS_PASSWORD)
-    redis.with_command(f"redis-server --requirepass {REDIS_PASSWORD} --appendonly yes "
-                       "--appendfsync always").start()
+    redis.with_command(
+        f"redis-server --requirepass {REDIS_PASSWORD} --appendonly yes --appendfsync always"
+    ).start()
     redis_host = redis.get_docker_client().bridge_ip(redis.get_wrapped_container().id)
     broker = (
         DockerContainer(f"camunda/zeebe:{version}")
         .with_volume_mapping(exporter_jar, "/usr/local/zeebe/exporters/exporter.jar")
-        .with_env("ZEEBE_BROKER_EXPORTERS_REDIS_CLASSNAME", "dk.boernesag.exporter.RedisStreamExporter")
+        .with_env(
+            "ZEEBE_BROKER_EXPORTERS_REDIS_CLASSNAME", "dk.boernesag.exporter.RedisStreamExporter"
+        )
         .with_env("ZEEBE_BROKER_EXPORTERS_REDIS_JARPATH", "/usr/local/zeebe/exporters/exporter.jar")
         .with_env("ZEEBE_REDIS_REMOTE_ADDRESS", f"redis://{redis_host}:6379")
         .with_env("ZEEBE_REDIS_PASSWORD", REDIS_PASSWORD)

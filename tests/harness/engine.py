@@ -44,18 +44,27 @@ class Engine:
         response = self._run(self.client.run_process(bpmn_process_id, variables or {}))
         return int(response.process_instance_key)
 
-    def publish(self, name: str, correlation_key: str, variables: dict[str, Any] | None = None,
-                message_id: str | None = None) -> None:
+    def publish(
+        self,
+        name: str,
+        correlation_key: str,
+        variables: dict[str, Any] | None = None,
+        message_id: str | None = None,
+    ) -> None:
         self._run(
             self.client.publish_message(
-                name, correlation_key, variables or {}, time_to_live_in_milliseconds=60_000,
+                name,
+                correlation_key,
+                variables or {},
+                time_to_live_in_milliseconds=60_000,
                 message_id=message_id,
             )
         )
 
     def complete_user_task(self, key: int, variables: dict[str, Any] | None = None) -> None:
-        response = self.rest.post(f"/v1/user-tasks/{key}/completion",
-                                  json={"variables": variables or {}})
+        response = self.rest.post(
+            f"/v1/user-tasks/{key}/completion", json={"variables": variables or {}}
+        )
         assert response.status_code == 204, response.text
 
     def close(self) -> None:

@@ -8,7 +8,6 @@ import subprocess
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import redis
@@ -73,9 +72,7 @@ class Platform:
         self.db.dispose()
 
 
-def run_platform(
-    config: pytest.Config, name: str, options: StackOptions
-) -> Iterator[Platform]:
+def run_platform(config: pytest.Config, name: str, options: StackOptions) -> Iterator[Platform]:
     backend = choose_backend(os.environ.get("BS_TEST_BACKEND", "local"))
     if backend != "local":
         pytest.skip("the containers backend runs only where a Docker engine answers")

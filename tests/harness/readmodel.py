@@ -73,3 +73,28 @@ def live_and_replayed(db: Engine) -> tuple[dict[str, Any], dict[str, Any]]:
         replayed = snapshot(conn)
         trans.rollback()
     return live, replayed
+
+
+def exported_process_completions(client: redis.Redis, prefix: str) -> set[int]:
+    """Process instance keys whose completion is already in Redis (not yet projected)."""
+    import json
+
+    done: set[int] = set()
+    for _, fields in client.xrange(f"{prefix}:PROCESS_INSTANCE"):
+        record = json.loads(fields["record"])
+        value = record["value"]
+        if record["intent"] == "ELEMENT_COMPLETED" and value["bpmnElementType"] == "PROCESS":
+            done.add(value["processInstanceKey"])
+    return done
+
+
+def pending_by_consumer(
+    client: redis.Redis, prefix: str, group: str = "projector"
+) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for stream in stream_names(prefix):
+        if not client.exists(stream):
+            continue
+        for consumer in client.xinfo_consumers(stream, group):
+            counts[consumer["name"]] = counts.get(consumer["name"], 0) + int(consumer["pending"])
+    return counts

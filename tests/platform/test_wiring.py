@@ -25,10 +25,19 @@ def test_job_runs_on_worker_and_instance_reaches_read_model(platform: Platform, 
     key = platform.engine.start("platform_smoke", {"token": ids.case_id})
     eventually(lambda: completed(platform, key), what="instance completed in read model")
     (job,) = rows(platform.db, t.job, process_instance_key=key)
-    assert (job.job_type, job.state, job.element_id) == ("platform.echo-token", "COMPLETED", "echo_token")
-    variables = {v.name: json.loads(v.value) for v in rows(platform.db, t.variable, process_instance_key=key)}
+    assert (job.job_type, job.state, job.element_id) == (
+        "platform.echo-token",
+        "COMPLETED",
+        "echo_token",
+    )
+    variables = {
+        v.name: json.loads(v.value) for v in rows(platform.db, t.variable, process_instance_key=key)
+    }
     assert variables["echoedToken"] == ids.case_id
-    elements = {e.element_id: e.state for e in rows(platform.db, t.element_instance, process_instance_key=key)}
+    elements = {
+        e.element_id: e.state
+        for e in rows(platform.db, t.element_instance, process_instance_key=key)
+    }
     assert elements == {
         "platform_smoke": "COMPLETED",
         "smoke_started": "COMPLETED",
@@ -36,7 +45,8 @@ def test_job_runs_on_worker_and_instance_reaches_read_model(platform: Platform, 
         "smoke_done": "COMPLETED",
     }
     (definition,) = [
-        d for d in rows(platform.db, t.process_definition, bpmn_process_id="platform_smoke")
+        d
+        for d in rows(platform.db, t.process_definition, bpmn_process_id="platform_smoke")
         if d.process_definition_key == process_instance(platform.db, key).process_definition_key
     ]
     assert "platform.echo-token" in definition.bpmn_xml

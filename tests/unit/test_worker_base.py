@@ -60,7 +60,7 @@ def test_undeclared_output_fails_the_job() -> None:
     router = ZeebeTaskRouter()
 
     @base.task(router, "test.leaky-task", label="Test", outputs=("caseId",))
-    async def leaky(caseId: str) -> dict[str, str]:  # noqa: N803
+    async def leaky(caseId: str) -> dict[str, str]:
         return {"caseId": caseId, "childName": "Ada"}
 
     (registered,) = router.tasks

@@ -87,11 +87,29 @@ class Env:
     # --- redis -----------------------------------------------------------------------------
     def start_redis(self) -> None:
         subprocess.run(
-            ["redis-server", "--bind", "127.0.0.1", "--port", str(self.redis_port),
-             "--requirepass", PASSWORD, "--appendonly", "yes", "--appendfsync", "always",
-             "--dir", str(self.redis_dir), "--daemonize", "yes",
-             "--pidfile", str(self.redis_dir / "redis.pid"), "--logfile", str(self.redis_dir / "redis.log")],
-            check=True)
+            [
+                "redis-server",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.redis_port),
+                "--requirepass",
+                PASSWORD,
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+                "--dir",
+                str(self.redis_dir),
+                "--daemonize",
+                "yes",
+                "--pidfile",
+                str(self.redis_dir / "redis.pid"),
+                "--logfile",
+                str(self.redis_dir / "redis.log"),
+            ],
+            check=True,
+        )
         wait_for(self._redis_up, 10, "redis")
 
     def _redis_up(self) -> bool:
@@ -113,20 +131,26 @@ class Env:
     def start_broker(self, **extra: str) -> float:
         env = dict(os.environ)
         env.update(
-            JAVA_HOME=str(JAVA), JAVA_OPTS="-Xmx512m",
-            ZEEBE_BROKER_NETWORK_HOST="127.0.0.1", ZEEBE_BROKER_GATEWAY_NETWORK_HOST="127.0.0.1",
-            SERVER_ADDRESS="127.0.0.1", MANAGEMENT_SERVER_ADDRESS="127.0.0.1",
+            JAVA_HOME=str(JAVA),
+            JAVA_OPTS="-Xmx512m",
+            ZEEBE_BROKER_NETWORK_HOST="127.0.0.1",
+            ZEEBE_BROKER_GATEWAY_NETWORK_HOST="127.0.0.1",
+            SERVER_ADDRESS="127.0.0.1",
+            MANAGEMENT_SERVER_ADDRESS="127.0.0.1",
             ZEEBE_BROKER_GATEWAY_NETWORK_PORT=str(PORTS["gateway"]),
             ZEEBE_BROKER_NETWORK_COMMANDAPI_PORT=str(PORTS["command"]),
             ZEEBE_BROKER_NETWORK_INTERNALAPI_PORT=str(PORTS["internal"]),
-            SERVER_PORT=str(PORTS["server"]), MANAGEMENT_SERVER_PORT=str(PORTS["management"]),
+            SERVER_PORT=str(PORTS["server"]),
+            MANAGEMENT_SERVER_PORT=str(PORTS["management"]),
             ZEEBE_BROKER_DATA_DIRECTORY=str(self.work / "zeebe-data"),
             ZEEBE_BROKER_DATA_DISK_ENABLEMONITORING="false",
             ZEEBE_BROKER_EXPORTERS_REDIS_CLASSNAME="dk.boernesag.exporter.RedisStreamExporter",
             ZEEBE_BROKER_EXPORTERS_REDIS_JARPATH=str(JAR),
             ZEEBE_REDIS_REMOTE_ADDRESS=f"redis://127.0.0.1:{self.redis_port}",
-            ZEEBE_REDIS_PASSWORD=PASSWORD, ZEEBE_REDIS_FORMAT="json",
-            ZEEBE_REDIS_ENABLED_RECORD_TYPES="EVENT", ZEEBE_REDIS_DELETE_AFTER_ACKNOWLEDGE="true",
+            ZEEBE_REDIS_PASSWORD=PASSWORD,
+            ZEEBE_REDIS_FORMAT="json",
+            ZEEBE_REDIS_ENABLED_RECORD_TYPES="EVENT",
+            ZEEBE_REDIS_DELETE_AFTER_ACKNOWLEDGE="true",
             ZEEBE_REDIS_MAX_TIME_TO_LIVE_IN_SECONDS="0",
             # through the exporter args (Spring lower-cases these keys) to cover that path too
             ZEEBE_BROKER_EXPORTERS_REDIS_ARGS_CLEANUPCYCLEINSECONDS="2",
@@ -139,8 +163,13 @@ class Env:
         log = open(self.broker_log, "a")
         log.write(f"\n===== broker start {time.ctime()} =====\n")
         log.flush()
-        self.broker = subprocess.Popen([str(ZEEBE / "bin" / "broker")], env=env, stdout=log,
-                                       stderr=subprocess.STDOUT, start_new_session=True)
+        self.broker = subprocess.Popen(
+            [str(ZEEBE / "bin" / "broker")],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         wait_for(self._ready, 180, "broker readiness")
         # readiness turns 200 before the partition has become leader and accepts commands
         wait_for(self._partition_healthy, 120, "partition leader healthy")
@@ -154,7 +183,9 @@ class Env:
 
     def _ready(self) -> bool:
         if self.broker.poll() is not None:
-            raise RuntimeError(f"broker exited with {self.broker.returncode}, see {self.broker_log}")
+            raise RuntimeError(
+                f"broker exited with {self.broker.returncode}, see {self.broker_log}"
+            )
         url = f"http://127.0.0.1:{PORTS['management']}/actuator/health/readiness"
         try:
             with urllib.request.urlopen(url, timeout=2) as resp:
@@ -164,7 +195,9 @@ class Env:
 
     def broker_rss_kb(self) -> int:
         # bin/broker execs java, so the Popen pid is the JVM
-        out = subprocess.run(["ps", "-o", "rss=", "-p", str(self.broker.pid)], capture_output=True, text=True)
+        out = subprocess.run(
+            ["ps", "-o", "rss=", "-p", str(self.broker.pid)], capture_output=True, text=True
+        )
         return int(out.stdout.strip() or 0)
 
     def stop_broker(self) -> int:
@@ -190,15 +223,27 @@ class Env:
         self.zbctl("deploy", "resource", str(path))
 
     def create_instances(self, n: int) -> list[int]:
-        return [int(json.loads(self.zbctl("create", "instance", "e2e_exporter"))["processInstanceKey"])
-                for _ in range(n)]
+        return [
+            int(json.loads(self.zbctl("create", "instance", "e2e_exporter"))["processInstanceKey"])
+            for _ in range(n)
+        ]
 
     def complete_jobs(self, expected: int) -> None:
         done = 0
         deadline = time.monotonic() + 60
         while done < expected and time.monotonic() < deadline:
-            jobs = json.loads(self.zbctl("activate", "jobs", "e2e-task", "--maxJobsToActivate", "50",
-                                         "--requestTimeout", "2s") or '{"jobs": []}').get("jobs", [])
+            jobs = json.loads(
+                self.zbctl(
+                    "activate",
+                    "jobs",
+                    "e2e-task",
+                    "--maxJobsToActivate",
+                    "50",
+                    "--requestTimeout",
+                    "2s",
+                )
+                or '{"jobs": []}'
+            ).get("jobs", [])
             for job in jobs:
                 self.zbctl("complete", "job", str(job["key"]))
                 done += 1
@@ -253,8 +298,11 @@ def run(env: Env) -> dict:
     check("only EVENT records", types == {"EVENT"}, f"recordTypes={types}")
     check("one field 'record' per entry", fields_ok)
     sample = env.records("zeebe:JOB")[0][1]
-    check("record JSON has partitionId/position/valueType",
-          {"partitionId", "position", "valueType", "intent"} <= set(sample), f"keys={sorted(sample)}")
+    check(
+        "record JSON has partitionId/position/valueType",
+        {"partitionId", "position", "valueType", "intent"} <= set(sample),
+        f"keys={sorted(sample)}",
+    )
     check("first 3 instances activated+completed", all_done(env, keys))
 
     # 2. Redis restart while the broker runs: create instances while it is down and after
@@ -271,13 +319,27 @@ def run(env: Env) -> dict:
     except TimeoutError:
         pass
     seen = env.instance_events()
-    missing = [k for k in all_keys if not {"ELEMENT_ACTIVATED", "ELEMENT_COMPLETED"} <= seen.get(k, set())]
+    missing = [
+        k for k in all_keys if not {"ELEMENT_ACTIVATED", "ELEMENT_COMPLETED"} <= seen.get(k, set())
+    ]
     log_text = env.broker_log.read_text(errors="replace")
-    check("export() failed while redis was down (broker retries it)",
-          "Failed to write 20 records to Redis" in log_text)
-    check("no instance lost across redis restart", not missing, f"{len(all_keys)} instances, missing={missing}")
-    jobs_completed = {int(rec["key"]) for _, rec in env.records("zeebe:JOB") if rec["intent"] == "COMPLETED"}
-    check("all 9 jobs COMPLETED exported", len(jobs_completed) == 9, f"completed={len(jobs_completed)}")
+    check(
+        "export() failed while redis was down (broker retries it)",
+        "Failed to write 20 records to Redis" in log_text,
+    )
+    check(
+        "no instance lost across redis restart",
+        not missing,
+        f"{len(all_keys)} instances, missing={missing}",
+    )
+    jobs_completed = {
+        int(rec["key"]) for _, rec in env.records("zeebe:JOB") if rec["intent"] == "COMPLETED"
+    }
+    check(
+        "all 9 jobs COMPLETED exported",
+        len(jobs_completed) == 9,
+        f"completed={len(jobs_completed)}",
+    )
 
     facts["duplicates_after_redis_restart"] = duplicates(env)
 
@@ -304,22 +366,30 @@ def run(env: Env) -> dict:
     env.r.xack(stream, "g1", *ids)
     time.sleep(5)
     remaining = [eid for eid, _ in env.r.xrange(stream)]
-    check("acked entries trimmed (all but last-delivered)",
-          remaining[0] == ids[-1] and len(remaining) == total - len(ids) + 1,
-          f"total={total} acked={len(ids)} remaining={len(remaining)}")
+    check(
+        "acked entries trimmed (all but last-delivered)",
+        remaining[0] == ids[-1] and len(remaining) == total - len(ids) + 1,
+        f"total={total} acked={len(ids)} remaining={len(remaining)}",
+    )
     second = env.r.xreadgroup("g1", "c1", {stream: ">"}, count=10)[0][1]
     second_ids = [eid for eid, _ in second]
     env.r.xack(stream, "g1", *second_ids[:4])  # leave 6 pending
     time.sleep(5)
     remaining = [eid for eid, _ in env.r.xrange(stream)]
-    check("pending entries are kept", remaining[0] == second_ids[4],
-          f"first remaining={remaining[0]} first pending={second_ids[4]}")
+    check(
+        "pending entries are kept",
+        remaining[0] == second_ids[4],
+        f"first remaining={remaining[0]} first pending={second_ids[4]}",
+    )
     env.r.xgroup_create(stream, "g2", id="0")  # a group that has read nothing pins everything
     env.r.xack(stream, "g1", *second_ids[4:])
     time.sleep(5)
     check("a group at 0-0 blocks trimming", env.r.xrange(stream)[0][0] == second_ids[4])
-    check("stream without groups not trimmed", env.r.xlen("zeebe:JOB") >= job_len_before,
-          f"before={job_len_before} after={env.r.xlen('zeebe:JOB')}")
+    check(
+        "stream without groups not trimmed",
+        env.r.xlen("zeebe:JOB") >= job_len_before,
+        f"before={job_len_before} after={env.r.xlen('zeebe:JOB')}",
+    )
 
     # 5. TTL trimming: restart with a 3 s TTL; zeebe:JOB (no groups) gets emptied of old entries
     env.stop_broker()
@@ -327,9 +397,11 @@ def run(env: Env) -> dict:
     time.sleep(8)
     newest = env.r.xrevrange("zeebe:JOB", count=1)
     cutoff_ms = int(time.time() * 1000) - 3000
-    check("TTL trims entries older than max age",
-          all(int(eid.split("-")[0]) >= cutoff_ms - 2500 for eid, _ in env.r.xrange("zeebe:JOB")),
-          f"len={env.r.xlen('zeebe:JOB')} newest={newest[0][0] if newest else None}")
+    check(
+        "TTL trims entries older than max age",
+        all(int(eid.split("-")[0]) >= cutoff_ms - 2500 for eid, _ in env.r.xrange("zeebe:JOB")),
+        f"len={env.r.xlen('zeebe:JOB')} newest={newest[0][0] if newest else None}",
+    )
 
     log_text = env.broker_log.read_text(errors="replace")
     check("password never logged", PASSWORD not in log_text)
@@ -349,7 +421,7 @@ def main() -> int:
         env.stop_broker()
         try:
             env.stop_redis()
-        except Exception as e:  # noqa: BLE001 - cleanup must go on
+        except Exception as e:
             print("redis stop:", e)
         if keep:
             print("kept", work)

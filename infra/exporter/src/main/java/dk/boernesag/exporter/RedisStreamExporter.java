@@ -134,8 +134,8 @@ public final class RedisStreamExporter implements Exporter {
       final long now = System.currentTimeMillis();
       if (failingSince < 0 || now - lastFailureLog >= FAILURE_LOG_INTERVAL_MS) {
         log.warn(
-            "Flushing {} records to Redis at {} failed, retrying every {}: {}",
-            buffer.size(), config.address(), config.batchCycle, describe(e));
+            "Flushing {} records to Redis at {} failed, retrying every {} ms: {}",
+            buffer.size(), config.address(), config.batchCycle.toMillis(), describe(e));
         lastFailureLog = now;
       }
       if (failingSince < 0) {
