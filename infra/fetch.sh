@@ -33,3 +33,6 @@ redis_installed=$(dpkg-query -W -f='${Version}' redis-server 2>/dev/null || true
 if [ "$redis_installed" != "$REDIS_DEB_VERSION" ]; then
   echo "note: redis-server $redis_installed installed, $REDIS_DEB_VERSION pinned" >&2
 fi
+
+jedis="$m2/redis/clients/jedis/$JEDIS_VERSION/jedis-$JEDIS_VERSION.jar"
+echo "$JEDIS_SHA256  $jedis" | sha256sum --check --quiet -

@@ -31,6 +31,18 @@ from infra.stack import (
 PYTHON = sys.executable
 
 
+@dataclass(frozen=True)
+class Endpoints:
+    """Where our processes find the infrastructure."""
+
+    database_url: str
+    redis_url: str
+    redis_password: str
+    gateway: str
+    rest_url: str
+    management_url: str
+
+
 @dataclass
 class StackOptions:
     test_mode: bool = False
@@ -42,6 +54,8 @@ class StackOptions:
     external_database_url: str | None = None
     api: bool = True
     projector_env: dict[str, str] = field(default_factory=dict)
+    # Infrastructure run by someone else (the testcontainers backend): start none of our own.
+    external: Endpoints | None = None
 
 
 class Stack:
@@ -82,7 +96,21 @@ class Stack:
 
     # -- infrastructure -------------------------------------------------------------------
 
+    def endpoints(self) -> Endpoints:
+        if self.options.external:
+            return self.options.external
+        return Endpoints(
+            database_url=self.database_url,
+            redis_url=self.redis.url(),
+            redis_password=self.redis.password,
+            gateway=f"127.0.0.1:{self.ports.gateway}",
+            rest_url=f"http://127.0.0.1:{self.ports.rest}",
+            management_url=f"http://127.0.0.1:{self.ports.management}",
+        )
+
     def start_infrastructure(self) -> None:
+        if self.options.external:
+            return
         if self.postgres:
             self.postgres.start()
             self.database_url = self.postgres.ensure_database(self.options.database)
@@ -96,15 +124,16 @@ class Stack:
             for k, v in os.environ.items()
             if not k.startswith(("BS_", "ZEEBE_")) and k != "DATABASE_URL"
         }
+        ends = self.endpoints()
         env.update(
             {
-                "DATABASE_URL": self.database_url,
-                "BS_REDIS_URL": self.redis.url(),
-                "BS_REDIS_PASSWORD": self.redis.password,
+                "DATABASE_URL": ends.database_url,
+                "BS_REDIS_URL": ends.redis_url,
+                "BS_REDIS_PASSWORD": ends.redis_password,
                 "BS_STREAM_PREFIX": self.options.stream_prefix,
-                "BS_ZEEBE_GATEWAY": f"127.0.0.1:{self.ports.gateway}",
-                "BS_ZEEBE_REST_URL": f"http://127.0.0.1:{self.ports.rest}",
-                "BS_ZEEBE_MANAGEMENT_URL": f"http://127.0.0.1:{self.ports.management}",
+                "BS_ZEEBE_GATEWAY": ends.gateway,
+                "BS_ZEEBE_REST_URL": ends.rest_url,
+                "BS_ZEEBE_MANAGEMENT_URL": ends.management_url,
                 "PYTHONUNBUFFERED": "1",
             }
         )
@@ -179,6 +208,8 @@ class Stack:
     def stop(self) -> None:
         for proc in reversed(list(self.apps.values())):
             proc.stop()
+        if self.options.external:
+            return
         self.broker.stop()
         self.redis.stop()
         if self.postgres:

@@ -6,6 +6,7 @@ configuration. Everything binds to 127.0.0.1 and keeps its data under one runtim
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -412,12 +413,25 @@ class Broker:
         self.proc.start()
 
     def ready(self) -> bool:
-        url = f"http://127.0.0.1:{self.ports.management}/actuator/health/readiness"
+        """Readiness alone answers before the partition has a leader, and commands sent then
+        are rejected; so also wait until every partition is led and healthy."""
+        base = "http://127.0.0.1"
         try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
-                return bool(resp.status == 200)
-        except (urllib.error.URLError, OSError):
+            with urllib.request.urlopen(  # noqa: S310
+                f"{base}:{self.ports.management}/actuator/health/readiness", timeout=2
+            ) as resp:
+                if resp.status != 200:
+                    return False
+            with urllib.request.urlopen(f"{base}:{self.ports.rest}/v1/topology", timeout=2) as resp:  # noqa: S310
+                topology = json.load(resp)
+        except (urllib.error.URLError, OSError, ValueError):
             return False
+        partitions = [
+            p for broker in topology.get("brokers") or [] for p in broker.get("partitions") or []
+        ]
+        return bool(partitions) and all(
+            p["role"] == "leader" and p["health"] == "healthy" for p in partitions
+        )
 
     def wait_ready(self, timeout: float = 120) -> None:
         def check() -> bool:

@@ -14,7 +14,7 @@ import redis
 from sqlalchemy import Engine, create_engine
 
 from infra.platform import Stack, StackOptions
-from infra.stack import REPO, Ports
+from infra.stack import REPO, Ports, read_versions
 from tests.harness.backend import choose_backend
 from tests.harness.engine import Engine as ZeebeEngine
 from tests.harness.readmodel import wait_projected
@@ -38,11 +38,15 @@ class Ids:
 class Platform:
     def __init__(self, stack: Stack) -> None:
         self.stack = stack
-        self.db: Engine = create_engine(stack.database_url, pool_size=4)
-        self.redis: redis.Redis = stack.redis.client()
-        self.engine = ZeebeEngine(
-            f"127.0.0.1:{stack.ports.gateway}", f"http://127.0.0.1:{stack.ports.rest}"
+        self.endpoints = stack.endpoints()
+        self.db: Engine = create_engine(self.endpoints.database_url, pool_size=4)
+        self.redis: redis.Redis = redis.Redis.from_url(
+            self.endpoints.redis_url,
+            password=self.endpoints.redis_password,
+            decode_responses=True,
+            socket_timeout=10,
         )
+        self.engine = ZeebeEngine(self.endpoints.gateway, self.endpoints.rest_url)
 
     @property
     def prefix(self) -> str:
@@ -53,6 +57,11 @@ class Platform:
             (FIXTURES / "forms").glob("*.form")
         )
         return self.engine.deploy(*paths)
+
+    def require_local(self) -> None:
+        """Tests that kill or restart the broker or Redis need them as our own processes."""
+        if self.stack.options.external:
+            pytest.skip("needs the local backend: it kills and restarts platform processes")
 
     def wait_projected(self, timeout: float = 60) -> None:
         wait_projected(self.redis, self.prefix, timeout)
@@ -74,11 +83,18 @@ class Platform:
 
 def run_platform(config: pytest.Config, name: str, options: StackOptions) -> Iterator[Platform]:
     backend = choose_backend(os.environ.get("BS_TEST_BACKEND", "local"))
-    if backend != "local":
-        pytest.skip("the containers backend runs only where a Docker engine answers")
     root = TEST_RUNTIME / f"{name}-{os.getpid()}"
     shutil.rmtree(root, ignore_errors=True)
     config._platform_roots = [*getattr(config, "_platform_roots", []), root]  # type: ignore[attr-defined]
+    containers = None
+    if backend == "containers":
+        from tests.harness.containers import start_containers
+
+        jar = REPO / ".runtime" / "dist" / read_versions()["EXPORTER_JAR"]
+        containers = start_containers(
+            str(jar), clock_controlled=options.clock_controlled, prefix=options.stream_prefix
+        )
+        options.external = containers.endpoints
     stack = Stack(root, Ports.free(), options)
     try:
         stack.start()
@@ -88,5 +104,7 @@ def run_platform(config: pytest.Config, name: str, options: StackOptions) -> Ite
         platform.close()
     finally:
         stack.stop()
+        if containers:
+            containers.stop()
         # Keep the logs of a failed session; the data is never needed again.
         shutil.rmtree(root / "data", ignore_errors=True)

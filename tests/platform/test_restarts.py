@@ -22,6 +22,7 @@ def test_broker_killed_and_restarted_workers_reconnect_instance_completes(
 ) -> None:
     """kill -9 of the broker while an instance waits; after the restart the same worker
     process picks up the next job and the instance completes."""
+    platform.require_local()
     key = platform.engine.start("wait_then_echo", {"token": ids.case_id})
     eventually(
         lambda: any(
@@ -51,6 +52,7 @@ def test_broker_killed_and_restarted_workers_reconnect_instance_completes(
 def test_redis_killed_and_restarted_loses_nothing(platform: Platform, ids: Ids) -> None:
     """kill -9 of Redis between instances: what the engine wrote while Redis was down, and
     what was in Redis when it died, all reaches the read model."""
+    platform.require_local()
     start = lambda i: platform.engine.start("platform_smoke", {"token": f"{ids.case_id}-{i}"})  # noqa: E731
     before = [start(i) for i in range(5)]
     platform.stack.redis.proc.kill()  # type: ignore[union-attr]
