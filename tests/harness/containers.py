@@ -14,7 +14,7 @@ from typing import Any
 from infra.platform import Endpoints
 from infra.stack import EXPORTED_VALUE_TYPES, EXPORTER_CLASS, read_versions
 
-REDIS_PASSWORD = "test-only-password"  # noqa: S105 - throwaway container on a private network
+REDIS_PASSWORD = "test-only-password"
 EXPORTER_IN_CONTAINER = "/usr/local/zeebe/exporters/redis-stream-exporter.jar"
 
 
