@@ -16,12 +16,14 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 from infra.platform import Stack, StackOptions
 from infra.stack import REPO, Ports, Process, wait_for
 
-RUNTIME = REPO / ".runtime"
+RUNTIME = Path(os.environ.get("BS_RUNTIME_DIR") or REPO / ".runtime")
 PIDFILE = RUNTIME / "launcher.pid"
+STATUS = RUNTIME / "launcher-status.json"
 LOG = RUNTIME / "logs" / "launcher.log"
 BACKOFF_MAX_S = 30.0
 HEALTHY_AFTER_S = 60.0
@@ -60,6 +62,11 @@ def health(port: int) -> dict[str, object] | None:
         return None
 
 
+def write_status(watched: dict[str, Process]) -> None:
+    """Which process runs each component now: for operators and the launcher's own test."""
+    STATUS.write_text(json.dumps({name: proc.pid for name, proc in watched.items()}))
+
+
 def supervise() -> int:
     """Runs detached; owns every child process until SIGTERM."""
     PIDFILE.write_text(str(os.getpid()))
@@ -86,6 +93,7 @@ def supervise() -> int:
             "broker": stack.broker.proc,  # type: ignore[dict-item]
             **stack.apps,
         }
+        write_status(watched)
         backoff = dict.fromkeys(watched, 1.0)
         started_at = {name: time.monotonic() for name in watched}
         while not stopping:
@@ -104,6 +112,7 @@ def supervise() -> int:
                 backoff[name] = min(backoff[name] * 2, BACKOFF_MAX_S)
                 proc.start()
                 started_at[name] = time.monotonic()
+                write_status(watched)
     except Exception as exc:  # reported, then everything started so far is stopped
         say(f"start failed: {exc}")
         stack.stop()
@@ -112,6 +121,7 @@ def supervise() -> int:
     say("stopping")
     stack.stop()
     PIDFILE.unlink(missing_ok=True)
+    STATUS.unlink(missing_ok=True)
     say("stopped")
     return 0
 
@@ -130,14 +140,14 @@ def start() -> int:
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
-        say(f"stack starting (log: {LOG.relative_to(REPO)})")
+        say(f"stack starting (log: {LOG})")
     else:
         say("stack already running")
     started = time.monotonic()
 
     def up() -> bool:
         if supervisor_pid() is None and time.monotonic() - started > 5:
-            raise RuntimeError("the supervisor exited; see " + str(LOG.relative_to(REPO)))
+            raise RuntimeError(f"the supervisor exited; see {LOG}")
         result = health(ports.api)
         return bool(result and result.get("status") == "UP")
 
