@@ -377,6 +377,11 @@ class Broker:
                 "SERVER_PORT": str(p.rest),
                 "MANAGEMENT_SERVER_ADDRESS": "127.0.0.1",
                 "MANAGEMENT_SERVER_PORT": str(p.management),
+                # Only what operators and tests use: env, configprops and heapdump would show
+                # the Redis password the broker holds.
+                "MANAGEMENT_ENDPOINTS_WEB_EXPOSURE_INCLUDE": (
+                    "health,info,prometheus,clock,partitions,exporters,loggers,backups"
+                ),
                 "ZEEBE_BROKER_DATA_DIRECTORY": str(self.datadir),
                 "ZEEBE_BROKER_EXPORTERS_REDIS_CLASSNAME": EXPORTER_CLASS,
                 "ZEEBE_BROKER_EXPORTERS_REDIS_JARPATH": str(self.exporter_jar),

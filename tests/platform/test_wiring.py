@@ -8,6 +8,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from api.projector import tables as t
 from tests.harness.platform import FIXTURES, Ids, Platform
@@ -120,3 +123,35 @@ def test_rebuild_command_reproduces_the_read_model(platform: Platform, ids: Ids)
     platform.stack.run_step("rebuild", [sys.executable, "-m", "api.projector", "rebuild"])
     with platform.db.connect() as conn:
         assert snapshot(conn) == live
+
+
+def test_no_component_logs_the_redis_or_database_password(platform: Platform, ids: Ids) -> None:
+    """After real traffic, neither password appears in any component's log."""
+    key = platform.engine.start("platform_smoke", {"token": ids.case_id})
+    eventually(lambda: completed(platform, key))
+    secrets = [platform.stack.redis.password]
+    if platform.stack.postgres:
+        secrets.append(platform.stack.postgres.password)
+    logs = list(platform.stack.root.glob("logs/*.log")) + list(
+        platform.stack.root.glob("data/*.log")
+    )
+    assert logs
+    for log in logs:
+        text = log.read_text(errors="replace")
+        assert not [s for s in secrets if s in text], f"a password is in {log.name}"
+    # The broker holds the Redis password in its environment: its actuator must not show it.
+    for endpoint in ("env", "configprops", "heapdump"):
+        response = httpx.get(f"{platform.endpoints.management_url}/actuator/{endpoint}", timeout=5)
+        assert response.status_code == 404, endpoint
+
+
+def test_raw_record_table_refuses_updates_and_deletes(platform: Platform, ids: Ids) -> None:
+    """The table every projection is rebuilt from cannot be edited after the fact."""
+    key = platform.engine.start("platform_smoke", {"token": ids.case_id})
+    eventually(lambda: completed(platform, key))
+    for statement in (
+        "UPDATE raw_record SET intent = 'X' WHERE position = (SELECT max(position) FROM raw_record)",
+        "DELETE FROM raw_record WHERE position = (SELECT max(position) FROM raw_record)",
+    ):
+        with platform.db.connect() as conn, pytest.raises(DBAPIError, match="append-only"):
+            conn.execute(text(statement))
