@@ -150,8 +150,9 @@ def test_raw_record_table_refuses_updates_and_deletes(platform: Platform, ids: I
     key = platform.engine.start("platform_smoke", {"token": ids.case_id})
     eventually(lambda: completed(platform, key))
     for statement in (
-        "UPDATE raw_record SET intent = 'X' WHERE position = (SELECT max(position) FROM raw_record)",
-        "DELETE FROM raw_record WHERE position = (SELECT max(position) FROM raw_record)",
+        "UPDATE raw_record SET intent = 'X' WHERE position = (SELECT max(position) FROM r)",
+        "DELETE FROM raw_record WHERE position = (SELECT max(position) FROM r)",
     ):
+        statement = statement.replace("FROM r)", "FROM raw_record)")
         with platform.db.connect() as conn, pytest.raises(DBAPIError, match="append-only"):
             conn.execute(text(statement))
