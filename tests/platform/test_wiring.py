@@ -149,10 +149,10 @@ def test_raw_record_table_refuses_updates_and_deletes(platform: Platform, ids: I
     """The table every projection is rebuilt from cannot be edited after the fact."""
     key = platform.engine.start("platform_smoke", {"token": ids.case_id})
     eventually(lambda: completed(platform, key))
+    latest = "position = (SELECT max(position) FROM raw_record)"
     for statement in (
-        "UPDATE raw_record SET intent = 'X' WHERE position = (SELECT max(position) FROM r)",
-        "DELETE FROM raw_record WHERE position = (SELECT max(position) FROM r)",
+        f"UPDATE raw_record SET intent = 'X' WHERE {latest}",
+        f"DELETE FROM raw_record WHERE {latest}",
     ):
-        statement = statement.replace("FROM r)", "FROM raw_record)")
         with platform.db.connect() as conn, pytest.raises(DBAPIError, match="append-only"):
             conn.execute(text(statement))
