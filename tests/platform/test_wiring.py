@@ -149,10 +149,9 @@ def test_raw_record_table_refuses_updates_and_deletes(platform: Platform, ids: I
     """The table every projection is rebuilt from cannot be edited after the fact."""
     key = platform.engine.start("platform_smoke", {"token": ids.case_id})
     eventually(lambda: completed(platform, key))
-    latest = "position = (SELECT max(position) FROM raw_record)"
     for statement in (
-        f"UPDATE raw_record SET intent = 'X' WHERE {latest}",
-        f"DELETE FROM raw_record WHERE {latest}",
+        "UPDATE raw_record SET intent = 'X' WHERE record_key = :key",
+        "DELETE FROM raw_record WHERE record_key = :key",
     ):
         with platform.db.connect() as conn, pytest.raises(DBAPIError, match="append-only"):
-            conn.execute(text(statement))
+            conn.execute(text(statement), {"key": key})
