@@ -15,6 +15,8 @@ class Settings(BaseSettings):
     database_url: SecretStr = Field(
         validation_alias=AliasChoices("DATABASE_URL", "BS_DATABASE_URL")
     )
+    # The schema owner, for migrations and read-model rebuilds; defaults to database_url.
+    owner_database_url: SecretStr | None = None
     redis_url: str = "redis://127.0.0.1:56379/0"
     redis_password: SecretStr = SecretStr("")
     stream_prefix: str = "zeebe"
@@ -27,6 +29,11 @@ class Settings(BaseSettings):
     # Entries of a consumer that has been silent this long are taken over (XAUTOCLAIM).
     projector_claim_idle_ms: int = 60_000
     log_format: str = "console"
+
+
+def owner_url(settings: Settings) -> str:
+    chosen = settings.owner_database_url or settings.database_url
+    return chosen.get_secret_value()
 
 
 @lru_cache(maxsize=1)

@@ -188,7 +188,9 @@ def rebuild() -> int:
     stack = make_stack()
     if stack.postgres:
         stack.postgres.start()
-        stack.database_url = stack.postgres.ensure_database(stack.options.database)
+        stack.owner_database_url, stack.database_url = stack.postgres.ensure_database(
+            stack.options.database
+        )
     stack.run_step("rebuild", [sys.executable, "-m", "api.projector", "rebuild"])
     say("read model rebuilt; see .runtime/logs/rebuild.log")
     return 0

@@ -36,6 +36,8 @@ class Endpoints:
     """Where our processes find the infrastructure."""
 
     database_url: str
+    # The schema owner's URL: migrations and read-model rebuilds. Services use database_url.
+    owner_database_url: str
     redis_url: str
     redis_password: str
     gateway: str
@@ -92,6 +94,7 @@ class Stack:
             ),
         )
         self.database_url = options.external_database_url or ""
+        self.owner_database_url = options.external_database_url or ""
         self.apps: dict[str, Process] = {}
 
     # -- infrastructure -------------------------------------------------------------------
@@ -101,6 +104,7 @@ class Stack:
             return self.options.external
         return Endpoints(
             database_url=self.database_url,
+            owner_database_url=self.owner_database_url,
             redis_url=self.redis.url(),
             redis_password=self.redis.password,
             gateway=f"127.0.0.1:{self.ports.gateway}",
@@ -113,7 +117,9 @@ class Stack:
             return
         if self.postgres:
             self.postgres.start()
-            self.database_url = self.postgres.ensure_database(self.options.database)
+            self.owner_database_url, self.database_url = self.postgres.ensure_database(
+                self.options.database
+            )
         self.redis.start()
         self.broker.start(self.logs / "broker.log")
         self.broker.wait_ready()
@@ -128,6 +134,7 @@ class Stack:
         env.update(
             {
                 "DATABASE_URL": ends.database_url,
+                "BS_OWNER_DATABASE_URL": ends.owner_database_url,
                 "BS_REDIS_URL": ends.redis_url,
                 "BS_REDIS_PASSWORD": ends.redis_password,
                 "BS_STREAM_PREFIX": self.options.stream_prefix,

@@ -155,6 +155,7 @@ class Postgres:
     def __init__(self, datadir: Path, port: int, secrets_dir: Path) -> None:
         self.datadir = datadir
         self.port = port
+        self.secrets_dir = secrets_dir
         self.password = _secret(secrets_dir / "postgres-password")
         self.log = datadir.parent / "postgres.log"
 
@@ -244,24 +245,50 @@ class Postgres:
     def admin_url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres:{self.password}@127.0.0.1:{self.port}/{database}"
 
-    def ensure_database(self, name: str) -> str:
-        """Create the database if missing and return its SQLAlchemy URL (owner: postgres)."""
+    def ensure_database(self, name: str) -> tuple[str, str]:
+        """Create the database and its two roles if missing; return (owner URL, app URL).
+
+        The owner runs migrations and owns every table; the app role the services use can read
+        and write rows but has no DDL, so a compromised service cannot change the schema.
+        """
         import psycopg
 
-        with psycopg.connect(
-            host="127.0.0.1",
-            port=self.port,
-            user="postgres",
-            password=self.password,
-            dbname="postgres",
-            autocommit=True,
-        ) as conn:
-            exists = conn.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
-            ).fetchone()
-            if not exists:
-                conn.execute(f'CREATE DATABASE "{name}"')
-        return self.admin_url(name)
+        owner, app = f"{name}_owner", f"{name}_app"
+        owner_pw = _secret(self.secrets_dir / f"{owner}-password")
+        app_pw = _secret(self.secrets_dir / f"{app}-password")
+
+        def connect(dbname: str) -> psycopg.Connection[tuple[object, ...]]:
+            return psycopg.connect(
+                host="127.0.0.1",
+                port=self.port,
+                user="postgres",
+                password=self.password,
+                dbname=dbname,
+                autocommit=True,
+            )
+
+        with connect("postgres") as conn:
+            for role, pw in ((owner, owner_pw), (app, app_pw)):
+                if not conn.execute(
+                    "SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)
+                ).fetchone():
+                    conn.execute(f"CREATE ROLE \"{role}\" LOGIN PASSWORD '{pw}'")
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+                conn.execute(f'CREATE DATABASE "{name}" OWNER "{owner}"')
+        with connect(name) as conn:
+            conn.execute(f'ALTER SCHEMA public OWNER TO "{owner}"')
+            conn.execute(f'REVOKE CREATE ON SCHEMA public FROM PUBLIC, "{app}"')
+            conn.execute(f'GRANT USAGE ON SCHEMA public TO "{app}"')
+            conn.execute(
+                f'ALTER DEFAULT PRIVILEGES FOR ROLE "{owner}" IN SCHEMA public '
+                f'GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO "{app}"'
+            )
+            conn.execute(
+                f'ALTER DEFAULT PRIVILEGES FOR ROLE "{owner}" IN SCHEMA public '
+                f'GRANT USAGE, SELECT ON SEQUENCES TO "{app}"'
+            )
+        base = f"postgresql+psycopg://{{}}:{{}}@127.0.0.1:{self.port}/{name}"
+        return base.format(owner, owner_pw), base.format(app, app_pw)
 
 
 class Redis:

@@ -5,14 +5,15 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
+from api.model import metadata as case_store_metadata
 from api.projector.tables import metadata as projector_metadata
-from api.settings import get_settings
+from api.settings import get_settings, owner_url
 
-target_metadata = [projector_metadata]
+target_metadata = [projector_metadata, case_store_metadata]
 
 
 def run() -> None:
-    url = context.config.attributes.get("url") or get_settings().database_url.get_secret_value()
+    url = context.config.attributes.get("url") or owner_url(get_settings())
     if context.is_offline_mode():
         context.configure(url=url, target_metadata=target_metadata, literal_binds=True)
         with context.begin_transaction():

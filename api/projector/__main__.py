@@ -6,21 +6,22 @@ import signal
 import sys
 
 import structlog
+from sqlalchemy import create_engine
 
 from api.db import make_engine, make_redis
 from api.logging import configure
 from api.projector.consumer import Projector
 from api.projector.store import replay
-from api.settings import get_settings
+from api.settings import get_settings, owner_url
 
 
 def main(argv: list[str]) -> int:
     settings = get_settings()
     configure(settings.log_format)
     log = structlog.get_logger("projector")
-    engine = make_engine(settings, pool_size=2)
     if argv[:1] == ["rebuild"]:
-        with engine.begin() as conn:
+        # Truncating projections is the owner's right, not the services' role's.
+        with create_engine(owner_url(settings)).begin() as conn:
             count = replay(conn)
         log.info("read model rebuilt from raw records", records=count)
         return 0
@@ -30,6 +31,7 @@ def main(argv: list[str]) -> int:
         nonlocal stopping
         stopping = True
 
+    engine = make_engine(settings, pool_size=2)
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     Projector(settings, engine, make_redis(settings)).run(lambda: stopping)

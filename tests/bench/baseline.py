@@ -63,7 +63,7 @@ def main() -> int:
             f"stack started in {time.monotonic() - t0:.1f}s; broker RSS "
             f"{stack.broker.rss_kib() / 1024:.0f} MiB"
         )
-        db = create_engine(stack.database_url)
+        db = create_engine(stack.owner_database_url)
         with db.begin() as conn:
             mark = conn.execute(text("SELECT coalesce(max(position), 0) FROM raw_record")).scalar()
         gateway = f"127.0.0.1:{stack.ports.gateway}"

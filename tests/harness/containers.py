@@ -79,6 +79,7 @@ def start_containers(exporter_jar: str, *, clock_controlled: bool, prefix: str) 
     return Containers(
         Endpoints(
             database_url=postgres.get_connection_url(),
+            owner_database_url=postgres.get_connection_url(),
             redis_url=f"redis://{url(redis, 6379)}/0",
             redis_password=REDIS_PASSWORD,
             gateway=url(broker, 26500),

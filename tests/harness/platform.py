@@ -39,7 +39,9 @@ class Platform:
     def __init__(self, stack: Stack) -> None:
         self.stack = stack
         self.endpoints = stack.endpoints()
-        self.db: Engine = create_engine(self.endpoints.database_url, pool_size=4)
+        # Tests look at everything, so they connect as the schema owner; services use the app role.
+        self.db: Engine = create_engine(self.endpoints.owner_database_url, pool_size=4)
+        self.app_db: Engine = create_engine(self.endpoints.database_url, pool_size=2)
         self.redis: redis.Redis = redis.Redis.from_url(
             self.endpoints.redis_url,
             password=self.endpoints.redis_password,
@@ -79,6 +81,7 @@ class Platform:
         self.engine.close()
         self.redis.close()
         self.db.dispose()
+        self.app_db.dispose()
 
 
 def run_platform(config: pytest.Config, name: str, options: StackOptions) -> Iterator[Platform]:

@@ -129,9 +129,8 @@ def test_no_component_logs_the_redis_or_database_password(platform: Platform, id
     """After real traffic, neither password appears in any component's log."""
     key = platform.engine.start("platform_smoke", {"token": ids.case_id})
     eventually(lambda: completed(platform, key))
-    secrets = [platform.stack.redis.password]
-    if platform.stack.postgres:
-        secrets.append(platform.stack.postgres.password)
+    secrets = [f.read_text().strip() for f in (platform.stack.root / "secrets").iterdir()]
+    assert len(secrets) >= 4, "Redis, postgres, schema owner and app role passwords"
     logs = list(platform.stack.root.glob("logs/*.log")) + list(
         platform.stack.root.glob("data/*.log")
     )
@@ -155,3 +154,11 @@ def test_raw_record_table_refuses_updates_and_deletes(platform: Platform, ids: I
     ):
         with platform.db.connect() as conn, pytest.raises(DBAPIError, match="append-only"):
             conn.execute(text(statement), {"key": key})
+
+
+def test_services_role_has_no_ddl(platform: Platform) -> None:
+    """The role the services connect as can write rows but cannot change the schema."""
+    with platform.app_db.connect() as conn, pytest.raises(DBAPIError, match="permission denied"):
+        conn.execute(text("CREATE TABLE sneaky (id int)"))
+    with platform.app_db.connect() as conn, pytest.raises(DBAPIError, match="must be owner"):
+        conn.execute(text("ALTER TABLE raw_record ADD COLUMN sneaky int"))

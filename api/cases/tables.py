@@ -1,0 +1,140 @@
+"""The case store: children and parties, cases, underretninger, form documents and advis.
+
+Personal data lives here and only here; the engine gets ids, dates and codes.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+
+from api.model import metadata
+
+person = Table(
+    "person",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    # NULL for an unborn child, who is known through the mother's CPR number until born.
+    Column("cpr", Text, nullable=True, unique=True),
+    Column("unborn_mother_id", UUID(as_uuid=True), ForeignKey("person.id"), nullable=True),
+    Column("expected_birth_date", Date, nullable=True),
+    # The last answer from CPR (SF1520), as our adapter's Person, JSON-encoded.
+    Column("cpr_data", JSONB, nullable=True),
+    Column("cpr_looked_up_at", DateTime(timezone=True), nullable=True),
+    Column("cpr_status", Text, nullable=False, server_default="pending"),
+    CheckConstraint("cpr IS NOT NULL OR unborn_mother_id IS NOT NULL", name="cpr_or_unborn_mother"),
+    CheckConstraint("cpr_status IN ('pending', 'found', 'not_found')", name="known_cpr_status"),
+)
+
+case = Table(
+    "case",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("case_number", Text, nullable=False, unique=True),
+    Column("municipality_id", Text, ForeignKey("municipality.id"), nullable=False),
+    Column("org_unit_id", UUID(as_uuid=True), ForeignKey("org_unit.id"), nullable=False),
+    Column("child_id", UUID(as_uuid=True), ForeignKey("person.id"), nullable=False),
+    # KLE emne, e.g. 27.24.00 (underretninger om børn og unge).
+    Column("kle_subject", Text, nullable=False),
+    Column("status", Text, nullable=False, server_default="open"),
+    # Restricted cases are visible only to the users named in case_access.
+    Column("restricted", Boolean, nullable=False, server_default="false"),
+    Column("flags", JSONB, nullable=False, server_default="[]"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # One case per child and KLE subject within a municipality.
+    UniqueConstraint("municipality_id", "child_id", "kle_subject"),
+)
+
+case_access = Table(
+    "case_access",
+    metadata,
+    Column("case_id", UUID(as_uuid=True), ForeignKey("case.id"), primary_key=True),
+    Column("user_id", UUID(as_uuid=True), ForeignKey("app_user.id"), primary_key=True),
+)
+
+underretning = Table(
+    "underretning",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("case_id", UUID(as_uuid=True), ForeignKey("case.id"), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("reporter_type", Text, nullable=False),
+    Column("reporter_name", Text, nullable=True),
+    Column("reporter_organisation", Text, nullable=True),
+    Column("reporter_email", Text, nullable=True),
+    Column("concern", Text, nullable=False),
+    Column("concerns_abuse", Boolean, nullable=False, server_default="false"),
+    Column("unborn", Boolean, nullable=False, server_default="false"),
+    Column("created_by", UUID(as_uuid=True), ForeignKey("app_user.id"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint(
+        "reporter_type IN ('professional', 'private', 'anonymous')", name="known_reporter_type"
+    ),
+    Index("ix_underretning_case", "case_id"),
+)
+
+# Commands for the engine, written in the same transaction as the data they belong to, so a
+# broker outage never loses a start and a retry never starts twice (messageId dedupes).
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("message_name", Text, nullable=False),
+    Column("correlation_key", Text, nullable=False),
+    Column("message_id", Text, nullable=False, unique=True),
+    Column("variables", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("last_error", Text, nullable=True),
+    Index("ix_outbox_unsent", "next_attempt_at", postgresql_where="sent_at IS NULL"),
+)
+
+# A submitted or draft form, keyed by the user task it belongs to: a retried submission
+# overwrites its draft instead of adding a second document.
+form_document = Table(
+    "form_document",
+    metadata,
+    Column("user_task_key", BigInteger, primary_key=True),
+    Column("case_id", UUID(as_uuid=True), ForeignKey("case.id"), nullable=False),
+    Column("form_id", Text, nullable=False),
+    Column("form_key", BigInteger, nullable=False),
+    Column("data", JSONB, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("saved_by", UUID(as_uuid=True), ForeignKey("app_user.id"), nullable=False),
+    Column("saved_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("status IN ('draft', 'submitted')", name="known_status"),
+    Index("ix_form_document_case", "case_id"),
+)
+
+# Deadline alerts (advis) for people, e.g. the team leader when D1 is breached.
+advis = Table(
+    "advis",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("case_id", UUID(as_uuid=True), ForeignKey("case.id"), nullable=False),
+    Column("org_unit_id", UUID(as_uuid=True), ForeignKey("org_unit.id"), nullable=False),
+    Column("rule_id", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("for_role", Text, nullable=False),
+    Column("process_instance_key", BigInteger, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("seen_at", DateTime(timezone=True), nullable=True),
+    # One advis per rule and instance: a retried job never raises a second one.
+    UniqueConstraint("process_instance_key", "rule_id", "kind"),
+)
