@@ -9,10 +9,16 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from api.auth.router import router as auth_router
+from api.cases.router import router as cases_router
 from api.db import make_engine, make_redis
+from api.engine.user_tasks import UserTasks
 from api.logging import configure
 from api.platform.health import stack_health
+from api.processes.router import router as processes_router
 from api.settings import Settings, get_settings
+from api.tasks.router import router as tasks_router
+from api.underretninger.router import router as underretninger_router
 
 
 def health_dep(request: Request) -> dict[str, Any]:
@@ -32,11 +38,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.engine = make_engine(settings)
         app.state.redis = make_redis(settings)
+        app.state.user_tasks = UserTasks(settings.zeebe_rest_url)
         yield
+        app.state.user_tasks.close()
         app.state.engine.dispose()
         app.state.redis.close()
 
     app = FastAPI(title="Børnesag", lifespan=lifespan)
+    for router in (
+        auth_router,
+        underretninger_router,
+        tasks_router,
+        cases_router,
+        processes_router,
+    ):
+        app.include_router(router)
 
     @app.get("/health")
     def health(result: Health) -> JSONResponse:

@@ -29,6 +29,20 @@ class Settings(BaseSettings):
     # Entries of a consumer that has been silent this long are taken over (XAUTOCLAIM).
     projector_claim_idle_ms: int = 60_000
     log_format: str = "console"
+    # SF1520 CPR: the contract simulator under make run and in tests; Serviceplatformen in
+    # production (with the token variant and the municipality's certificate).
+    cpr_endpoint: str = "http://127.0.0.1:8100/sf1520"
+    cpr_timeout_seconds: float = 10.0
+    # InvocationContext of the municipality's service agreement (context variant). Unset: the
+    # simulator's documented test context.
+    cpr_service_agreement_uuid: str | None = None
+    cpr_user_system_uuid: str | None = None
+    cpr_user_uuid: str | None = None
+    cpr_service_uuid: str | None = None
+    # The simple Digital Post adapter's mailbox until SF1601 is wired.
+    mailbox_dir: str = ".runtime/mailbox"
+    # Development sign-in with the demo users' passwords. Off in production (SSO only).
+    dev_users: bool = False
 
 
 def owner_url(settings: Settings) -> str:

@@ -142,6 +142,9 @@ class Stack:
                 "BS_ZEEBE_REST_URL": ends.rest_url,
                 "BS_ZEEBE_MANAGEMENT_URL": ends.management_url,
                 "PYTHONUNBUFFERED": "1",
+                "BS_DEV_USERS": "true",
+                "BS_CPR_ENDPOINT": f"http://127.0.0.1:{self.ports.simulators}/sf1520",
+                "BS_MAILBOX_DIR": str(self.root / "data" / "mailbox"),
             }
         )
         return env
@@ -166,6 +169,9 @@ class Stack:
     def migrate(self) -> None:
         self.run_step("migrate", [PYTHON, "-m", "alembic", "upgrade", "head"])
 
+    def seed(self) -> None:
+        self.run_step("seed", [PYTHON, "-m", "api.demo.seed"])
+
     def deploy(self) -> None:
         self.run_step("deploy", [PYTHON, "-m", "api.engine.deploy"])
 
@@ -173,6 +179,13 @@ class Stack:
 
     def app_process(self, name: str) -> Process:
         argv = {
+            "simulators": [
+                PYTHON,
+                "-m",
+                "adapters.cpr.simulator",
+                "--port",
+                str(self.ports.simulators),
+            ],
             "workers": [PYTHON, "-m", "workers"],
             "projector": [PYTHON, "-m", "api.projector"],
             "api": [
@@ -200,7 +213,7 @@ class Stack:
         return proc
 
     def start_apps(self) -> None:
-        names = ["workers", "projector"] + (["api"] if self.options.api else [])
+        names = ["simulators", "workers", "projector"] + (["api"] if self.options.api else [])
         for name in names:
             self.start_app(name)
         if self.options.api:
@@ -209,6 +222,7 @@ class Stack:
     def start(self) -> None:
         self.start_infrastructure()
         self.migrate()
+        self.seed()
         self.deploy()
         self.start_apps()
 

@@ -81,10 +81,11 @@ class Ports:
     rest: int = 8080
     management: int = 9600
     api: int = 8000
+    simulators: int = 8100
 
     @classmethod
     def free(cls) -> Ports:
-        return cls(*(free_port() for _ in range(8)))
+        return cls(*(free_port() for _ in cls.__dataclass_fields__))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Ports:
@@ -203,7 +204,9 @@ class Postgres:
             shutil.chown(self.log, "postgres", "postgres")
         options = (
             f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories='' "
-            "-c fsync=on -c max_connections=200"
+            "-c fsync=on -c max_connections=200 "
+            # Error details quote key values (a CPR number in a unique violation): keep them out.
+            "-c log_error_verbosity=terse -c log_min_error_statement=panic"
         )
         subprocess.run(
             [

@@ -7,20 +7,22 @@ import signal
 import sys
 
 import structlog
-from pyzeebe import ZeebeWorker, create_insecure_channel
+from pyzeebe import ZeebeClient, ZeebeWorker, create_insecure_channel
 
 from api.logging import configure
 from api.settings import get_settings
-from workers import platform
+from workers import outbox, platform, underretning
 from workers.base import failure_handler
+from workers.resources import init as init_resources
 
-ROUTERS = (platform.router,)
+ROUTERS = (platform.router, underretning.router)
 RESTART_BACKOFF_MAX_S = 30.0
 
 
 async def supervise(stop: asyncio.Event) -> None:
     settings = get_settings()
     log = structlog.get_logger("workers")
+    resources = init_resources(settings)
     delay = 1.0
     while not stop.is_set():
         # The gRPC channel is bound to this event loop, so it is made here, once per worker.
@@ -36,8 +38,16 @@ async def supervise(stop: asyncio.Event) -> None:
             worker.include_router(router)
         log.info("workers polling", gateway=settings.zeebe_gateway)
         work = asyncio.create_task(worker.work())
+        relay_stop = asyncio.Event()
+        relay = asyncio.create_task(
+            outbox.run(
+                resources.engine, ZeebeClient(channel, max_connection_retries=-1), relay_stop
+            )
+        )
         stopped = asyncio.create_task(stop.wait())
         done, _ = await asyncio.wait({work, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        relay_stop.set()
+        await asyncio.gather(relay, return_exceptions=True)
         if stopped in done:
             await worker.stop()
             await asyncio.gather(work, return_exceptions=True)

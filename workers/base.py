@@ -72,6 +72,18 @@ async def failure_handler(exc: Exception, job: Job, controller: JobController) -
     await controller.set_failure_status(message, retry_back_off_ms=retry_in)
 
 
+async def log_start(job: Job) -> Job:
+    """A line per started job (keys only), so operators can follow a job through the logs."""
+    log.info(
+        "job started",
+        job_type=job.type,
+        job_key=job.key,
+        process_instance_key=job.process_instance_key,
+        retries=job.retries,
+    )
+    return job
+
+
 def _check_outputs(job_type: str, allowed: frozenset[str], result: Any) -> dict[str, Any]:
     if result is None:
         return {}
@@ -119,6 +131,7 @@ def task(
             timeout_ms=timeout_ms,
             max_running_jobs=max_running_jobs,
             max_jobs_to_activate=max_running_jobs,
+            before=[log_start],
         )(cast(Any, wrapper))
         return fn
 

@@ -138,3 +138,18 @@ advis = Table(
     # One advis per rule and instance: a retried job never raises a second one.
     UniqueConstraint("process_instance_key", "rule_id", "kind"),
 )
+
+# Letters sent for a case (kvittering, orientering, afgørelse): what, to whom (kind only) and when
+# it was delivered. Unique per idempotency key, so a retried job never records or sends twice.
+letter = Table(
+    "letter",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("case_id", UUID(as_uuid=True), ForeignKey("case.id"), nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("recipient_kind", Text, nullable=False),
+    Column("idempotency_key", Text, nullable=False, unique=True),
+    Column("message_id", Text, nullable=False),
+    Column("delivered_at", DateTime(timezone=True), nullable=False),
+    Index("ix_letter_case", "case_id"),
+)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from api.model import metadata as case_store_metadata
 from api.projector.tables import metadata as projector_metadata
 from api.settings import get_settings, owner_url
+from api.tables import metadata as case_store_metadata
 
 target_metadata = [projector_metadata, case_store_metadata]
 

@@ -27,6 +27,8 @@ org_unit = Table(
     Column("name", Text, nullable=False),
     # The candidate group of this team's duty queue (modtagelse/vagt) in user tasks.
     Column("duty_group", Text, nullable=False, unique=True),
+    # The candidate group of the team leader(s): breach reasons and escalations go here.
+    Column("leader_group", Text, nullable=False, unique=True),
 )
 
 app_user = Table(

@@ -20,7 +20,6 @@ def clock_platform(pytestconfig: pytest.Config) -> Iterator[Platform]:
             clock_controlled=True,
             broker_heap="384m",
             stream_prefix="zeebeclock",
-            api=False,
         ),
     )
 

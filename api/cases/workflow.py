@@ -1,0 +1,127 @@
+"""Case-store steps the underretning workers perform (one transaction each)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+from sqlalchemy.dialects.postgresql import insert
+
+from api.cases.cpr import CprNumber
+from api.cases.tables import advis, case, form_document, letter, person, underretning
+
+
+def child_cpr_to_look_up(conn: Connection, case_id: uuid.UUID) -> tuple[uuid.UUID, str]:
+    """The person to look up for a case and their CPR number.
+
+    After an "identify the child" task the number the caseworker gave replaces the unknown
+    one; an unborn child is looked up through the mother's number.
+    """
+    row = conn.execute(
+        select(case.c.child_id, person.c.cpr, person.c.unborn_mother_id)
+        .join(person, person.c.id == case.c.child_id)
+        .where(case.c.id == case_id)
+    ).one()
+    identified = conn.execute(
+        select(form_document.c.data)
+        .where(
+            form_document.c.case_id == case_id,
+            form_document.c.form_id == "identify_child",
+            form_document.c.status == "submitted",
+        )
+        .order_by(form_document.c.saved_at.desc())
+    ).first()
+    if identified is not None:
+        cpr = CprNumber(identified.data["child_cpr"]).value
+        if cpr != row.cpr:
+            conn.execute(update(person).where(person.c.id == row.child_id).values(cpr=cpr))
+        return row.child_id, cpr
+    if row.cpr is None:
+        mother = conn.execute(select(person).where(person.c.id == row.unborn_mother_id)).one()
+        return mother.id, mother.cpr
+    return row.child_id, row.cpr
+
+
+def store_cpr_result(conn: Connection, person_id: uuid.UUID, found: Any | None) -> None:
+    """Keep the CPR answer in the case store; the engine only learns found / not found."""
+    values: dict[str, Any] = {"cpr_looked_up_at": datetime.now(UTC)}
+    if found is None:
+        values["cpr_status"] = "not_found"
+    else:
+        values["cpr_status"] = "found"
+        values["cpr_data"] = _jsonable(asdict(found))
+    conn.execute(update(person).where(person.c.id == person_id).values(**values))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.name.lower()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def record_advis(
+    conn: Connection, *, case_id: uuid.UUID, rule_id: str, process_instance_key: int
+) -> None:
+    """One advis for the team leader per breached rule and instance, however often retried."""
+    org_unit_id = conn.execute(select(case.c.org_unit_id).where(case.c.id == case_id)).scalar()
+    conn.execute(
+        insert(advis)
+        .values(
+            id=uuid.uuid4(),
+            case_id=case_id,
+            org_unit_id=org_unit_id,
+            rule_id=rule_id,
+            kind="deadline_breached",
+            for_role="team_leader",
+            process_instance_key=process_instance_key,
+        )
+        .on_conflict_do_nothing()
+    )
+
+
+def kvittering_content(conn: Connection, underretning_id: uuid.UUID) -> tuple[Any, str, str]:
+    row = conn.execute(select(underretning).where(underretning.c.id == underretning_id)).one()
+    received = row.received_at.astimezone().strftime("%d.%m.%Y")
+    subject = "Kvittering for modtaget underretning"
+    body = (
+        f"Kære {row.reporter_organisation or 'afsender'}\n\n"
+        f"Kommunen bekræfter, at vi den {received} har modtaget din underretning. "
+        "Vi vurderer den inden for 24 timer. Du får besked, hvis vi iværksætter en "
+        "undersøgelse eller indsats, så vidt reglerne om tavshedspligt tillader det.\n"
+    )
+    return row, subject, body
+
+
+def record_letter(
+    conn: Connection,
+    *,
+    case_id: uuid.UUID,
+    kind: str,
+    recipient_kind: str,
+    idempotency_key: str,
+    message_id: str,
+    delivered_at: datetime,
+) -> None:
+    conn.execute(
+        insert(letter)
+        .values(
+            id=uuid.uuid4(),
+            case_id=case_id,
+            kind=kind,
+            recipient_kind=recipient_kind,
+            idempotency_key=idempotency_key,
+            message_id=message_id,
+            delivered_at=delivered_at,
+        )
+        .on_conflict_do_nothing()
+    )

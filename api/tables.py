@@ -1,0 +1,9 @@
+"""Imports every case-store table module, so the metadata (and Alembic) knows them all."""
+
+from api.audit import tables as audit_tables
+from api.auth import tables as auth_tables
+from api.cases import tables as case_tables
+from api.model import metadata
+from api.org import tables as org_tables
+
+__all__ = ["audit_tables", "auth_tables", "case_tables", "metadata", "org_tables"]

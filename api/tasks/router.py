@@ -1,0 +1,151 @@
+"""The task API: list, claim, unclaim, form with prefilled data, and completion."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, HTTPException, Query, Request, status
+from pydantic import BaseModel
+
+from api.deps import UnitOfWork, Uow
+from api.engine.user_tasks import EngineUnavailable, TaskConflict, TaskGone, UserTasks
+from api.forms.validation import routing_keys, validate
+from api.tasks import service
+from api.tasks.service import Task
+
+router = APIRouter(prefix="/api/tasks", tags=["opgaver"])
+
+GONE = "Opgaven er ikke længere åben: en kollega eller en frist er kommet først"
+TAKEN = "Opgaven er allerede taget af en anden"
+ENGINE_DOWN = "Procesmotoren svarer ikke lige nu; dit udkast er gemt. Prøv igen om lidt."
+
+
+class TaskOut(BaseModel):
+    id: str
+    name: str
+    case_id: uuid.UUID
+    process_instance_key: str
+    assignee: str | None
+    candidate_groups: list[str]
+    due_at: str | None
+    form_id: str | None
+
+
+def _out(task: Task) -> TaskOut:
+    # Engine keys are 64-bit; as JSON strings they survive JavaScript.
+    return TaskOut(
+        id=str(task.key),
+        name=task.name,
+        case_id=task.case_id,
+        process_instance_key=str(task.process_instance_key),
+        assignee=task.assignee,
+        candidate_groups=task.candidate_groups,
+        due_at=task.due_at,
+        form_id=task.form_id,
+    )
+
+
+def _engine(request: Request) -> UserTasks:
+    engine: UserTasks = request.app.state.user_tasks
+    return engine
+
+
+def _task_in_scope(uow: UnitOfWork, key: int) -> Task:
+    task = service.get_task(uow.conn, uow.principal, key)
+    if task is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Opgaven findes ikke")
+    uow.touch([task.case_id])
+    return task
+
+
+@router.get("", response_model=list[TaskOut])
+def list_tasks(
+    uow: Uow,
+    assignee: Annotated[str | None, Query(description="'me' eller et brugernavn")] = None,
+    candidate_group: str | None = None,
+    case_id: uuid.UUID | None = None,
+) -> list[TaskOut]:
+    """Open tasks in the caller's scope, soonest deadline first."""
+    who = uow.principal.username if assignee == "me" else assignee
+    tasks = service.list_tasks(
+        uow.conn, uow.principal, assignee=who, candidate_group=candidate_group, case_id=case_id
+    )
+    uow.touch(t.case_id for t in tasks)
+    uow.commit()
+    return [_out(t) for t in tasks]
+
+
+@router.post("/{task_id}/claim", response_model=TaskOut)
+def claim_task(task_id: int, uow: Uow, request: Request) -> TaskOut:
+    task = _task_in_scope(uow, task_id)
+    try:
+        _engine(request).claim(task.key, uow.principal.username)
+    except TaskConflict as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=TAKEN) from exc
+    except TaskGone as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=GONE) from exc
+    except EngineUnavailable as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=ENGINE_DOWN) from exc
+    uow.commit()
+    return _out(task)
+
+
+@router.post("/{task_id}/unclaim", response_model=TaskOut)
+def unclaim_task(task_id: int, uow: Uow, request: Request) -> TaskOut:
+    task = _task_in_scope(uow, task_id)
+    if task.assignee not in (None, uow.principal.username) and not uow.principal.has("team_leader"):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Kun den tildelte eller en leder")
+    try:
+        _engine(request).unassign(task.key)
+    except (TaskConflict, TaskGone) as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=GONE) from exc
+    except EngineUnavailable as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=ENGINE_DOWN) from exc
+    uow.commit()
+    return _out(task)
+
+
+@router.get("/{task_id}/form")
+def task_form(task_id: int, uow: Uow) -> dict[str, Any]:
+    """The exact form version of the task, with the saved draft (or nothing) as its data."""
+    task = _task_in_scope(uow, task_id)
+    schema = service.form_schema(uow.conn, task.form_key)
+    document = service.saved_document(uow.conn, task.key)
+    uow.commit()
+    return {
+        "task": _out(task).model_dump(mode="json"),
+        "form_key": str(task.form_key) if task.form_key else None,
+        "schema": schema,
+        "data": dict(document.data) if document else {},
+        "status": document.status if document else None,
+    }
+
+
+@router.post("/{task_id}/complete", status_code=status.HTTP_204_NO_CONTENT)
+def complete_task(
+    task_id: int, uow: Uow, request: Request, data: Annotated[dict[str, Any], Body()]
+) -> None:
+    """Validate against the exact form, save the document, then complete with routing only."""
+    task = _task_in_scope(uow, task_id)
+    if service.task_state(uow.conn, task.key) != service.OPEN:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=GONE)
+    schema = service.form_schema(uow.conn, task.form_key) or {"components": []}
+    errors = validate(schema, data)
+    if errors:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            detail={"message": "Formularen er ikke udfyldt korrekt", "fields": errors},
+        )
+    # Saved (and committed) as a draft first: if the engine is down, nothing typed is lost.
+    service.save_document(uow.conn, uow.principal, task, data, "draft")
+    uow.conn.commit()
+    routing = {key: data[key] for key in routing_keys(schema) if key in data}
+    try:
+        _engine(request).complete(task.key, routing)
+    except (TaskGone, TaskConflict) as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=GONE) from exc
+    except EngineUnavailable as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=ENGINE_DOWN) from exc
+    service.save_document(uow.conn, uow.principal, task, data, "submitted")
+    uow.commit(status.HTTP_204_NO_CONTENT)

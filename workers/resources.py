@@ -1,0 +1,59 @@
+"""What the workers share in one process: the database engine and the adapters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from adapters.cpr import CprClient, CprSettings, InvocationContext
+from adapters.cpr.simulator import accepted_invocation_context
+from adapters.digitalpost import LocalMailbox
+from api.db import make_engine
+from api.settings import Settings
+
+
+@dataclass
+class Resources:
+    engine: Engine
+    cpr: CprClient
+    mailbox: LocalMailbox
+
+
+_current: Resources | None = None
+
+
+def init(settings: Settings) -> Resources:
+    global _current
+    _current = Resources(
+        engine=make_engine(settings, pool_size=4),
+        cpr=CprClient(
+            CprSettings(
+                endpoint=settings.cpr_endpoint,
+                variant="context",
+                invocation_context=_invocation_context(settings),
+                timeout_seconds=settings.cpr_timeout_seconds,
+            )
+        ),
+        mailbox=LocalMailbox(Path(settings.mailbox_dir)),
+    )
+    return _current
+
+
+def _invocation_context(settings: Settings) -> InvocationContext:
+    """The municipality's service agreement, or the simulator's documented test context."""
+    if settings.cpr_service_agreement_uuid is None:
+        return accepted_invocation_context()
+    return InvocationContext(
+        service_agreement_uuid=settings.cpr_service_agreement_uuid,
+        user_system_uuid=settings.cpr_user_system_uuid or "",
+        user_uuid=settings.cpr_user_uuid or "",
+        service_uuid=settings.cpr_service_uuid or "",
+    )
+
+
+def resources() -> Resources:
+    if _current is None:
+        raise RuntimeError("workers.resources.init() was not called")
+    return _current

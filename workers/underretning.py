@@ -1,0 +1,85 @@
+"""Job workers of the underretning process: CPR lookup, advis on a breach, kvittering."""
+
+import uuid
+
+from pyzeebe import Job, ZeebeTaskRouter
+from pyzeebe.errors import BusinessError
+
+from adapters.digitalpost import Recipient
+from adapters.errors import NotFound
+from api.cases import workflow
+from workers.base import task
+from workers.resources import resources
+
+router = ZeebeTaskRouter()
+
+
+@task(
+    router,
+    "cpr.lookup-person",
+    label="CPR-opslag",
+    timeout_ms=30_000,
+    errors=("CPR_NOT_FOUND",),
+)
+def lookup_person(caseId: str) -> dict[str, object]:
+    """Look the case's child up in CPR (SF1520) and keep the answer in the case store only."""
+    res = resources()
+    with res.engine.begin() as conn:
+        person_id, cpr = workflow.child_cpr_to_look_up(conn, uuid.UUID(caseId))
+    try:
+        found = res.cpr.lookup(cpr)
+    except NotFound:
+        with res.engine.begin() as conn:
+            workflow.store_cpr_result(conn, person_id, None)
+        raise BusinessError("CPR_NOT_FOUND", "CPR kender ikke nummeret") from None
+    with res.engine.begin() as conn:
+        workflow.store_cpr_result(conn, person_id, found)
+    return {}
+
+
+@task(router, "advis.record-breach", label="Advis om overskredet frist", timeout_ms=15_000)
+def record_breach(caseId: str, job: Job) -> dict[str, object]:
+    """An advis for the team leader; the rule id comes from the task header."""
+    rule_id = job.custom_headers.get("ruleId", "")
+    if not rule_id:
+        raise ValueError("the task has no ruleId header")
+    with resources().engine.begin() as conn:
+        workflow.record_advis(
+            conn,
+            case_id=uuid.UUID(caseId),
+            rule_id=rule_id,
+            process_instance_key=job.process_instance_key,
+        )
+    return {}
+
+
+@task(
+    router,
+    "digitalpost.send-kvittering",
+    label="Send kvittering (Digital Post)",
+    outputs=("kvitteringDeliveredAt",),
+    timeout_ms=30_000,
+)
+def send_kvittering(caseId: str, underretningId: str) -> dict[str, object]:
+    """Send the professional reporter a receipt; a retry sends nothing twice."""
+    res = resources()
+    with res.engine.begin() as conn:
+        row, subject, body = workflow.kvittering_content(conn, uuid.UUID(underretningId))
+    key = f"kvittering-{underretningId}"
+    delivery = res.mailbox.send(
+        recipient=Recipient("email", row.reporter_email or row.reporter_organisation or ""),
+        subject=subject,
+        body=body,
+        idempotency_key=key,
+    )
+    with res.engine.begin() as conn:
+        workflow.record_letter(
+            conn,
+            case_id=uuid.UUID(caseId),
+            kind="kvittering",
+            recipient_kind="email",
+            idempotency_key=key,
+            message_id=delivery.message_id,
+            delivered_at=delivery.delivered_at,
+        )
+    return {"kvitteringDeliveredAt": delivery.delivered_at.isoformat()}
