@@ -48,3 +48,4 @@ test: system fetch
 
 bench: system fetch
 	$(PY) -m tests.bench.baseline
+	$(PY) -m tests.bench.underretning

@@ -149,3 +149,42 @@ def test_worker_killed_mid_job_the_job_runs_again(
         )
     }
     assert states == {"COMPLETED"}
+
+
+def test_broker_down_at_completion_keeps_the_draft(
+    platform: Platform, caseworker: ApiClient
+) -> None:
+    """Completing while the broker is down answers 503 and keeps what was typed as a draft;
+    once the broker is back the same submission completes the task."""
+    platform.require_local()
+    created = caseworker.post("/api/underretninger", body()).json()
+
+    def task() -> Any:
+        tasks = caseworker.get("/api/tasks", case_id=created["case_id"]).json()
+        return next((t for t in tasks if t["name"] == "24-timers vurdering"), None)
+
+    found = eventually(task)
+    submission = {
+        "acute_risk": "no",
+        "assessment": "Ingen grund til bekymring.",
+        "outcome": "close",
+    }
+    broker = platform.stack.broker
+    broker.kill()
+    try:
+        response = caseworker.post(f"/api/tasks/{found['id']}/complete", submission)
+        assert response.status_code == 503
+        assert "udkast er gemt" in response.json()["detail"]
+        form = caseworker.get(f"/api/tasks/{found['id']}/form").json()
+        assert (form["status"], form["data"]) == ("draft", submission)
+    finally:
+        broker.start(platform.stack.logs / "broker.log")
+        broker.wait_ready()
+    again = eventually(
+        lambda: (
+            caseworker.post(f"/api/tasks/{found['id']}/complete", submission).status_code == 204
+        ),
+        what="completion accepted after the broker is back",
+    )
+    assert again
+    assert caseworker.get(f"/api/tasks/{found['id']}/form").json()["status"] == "submitted"
