@@ -96,7 +96,8 @@ def test_case_task_and_instance_reads_are_scoped(
         assert case_page.status_code == 404 and case_page.json() == nobody.json()
         assert task_id not in listed
         assert form.status_code == 404
-        assert client.post(f"/api/tasks/{task_id}/claim").status_code == 404
+        for action in ("claim", "unclaim", "complete"):
+            assert client.post(f"/api/tasks/{task_id}/{action}", {}).status_code == 404
 
 
 @pytest.mark.parametrize("user", USERS)

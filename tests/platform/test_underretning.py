@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,20 +19,6 @@ from tests.harness.readmodel import process_instance, rows
 from tests.harness.waiting import eventually
 
 DUTY_901 = "901-modtagelse"
-
-
-@pytest.fixture(scope="module")
-def caseworker(platform: Platform) -> Iterator[ApiClient]:
-    client = ApiClient(f"http://127.0.0.1:{platform.stack.ports.api}", "caseworker")
-    yield client
-    client.close()
-
-
-@pytest.fixture(scope="module")
-def leader(platform: Platform) -> Iterator[ApiClient]:
-    client = ApiClient(f"http://127.0.0.1:{platform.stack.ports.api}", "leader")
-    yield client
-    client.close()
 
 
 def report(cpr: str | None = None, **overrides: Any) -> dict[str, Any]:

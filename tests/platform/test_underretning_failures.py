@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import signal
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,13 +19,6 @@ from tests.harness.platform import Platform
 from tests.harness.waiting import eventually
 
 pytestmark = pytest.mark.chaos
-
-
-@pytest.fixture(scope="module")
-def caseworker(platform: Platform) -> Iterator[ApiClient]:
-    client = ApiClient(f"http://127.0.0.1:{platform.stack.ports.api}", "caseworker")
-    yield client
-    client.close()
 
 
 def body(cpr: str | None = None) -> dict[str, Any]:
@@ -84,19 +76,19 @@ def test_broker_down_at_intake_starts_exactly_once_when_back(
             .where(outbox.c.correlation_key == created["underretning_id"])
             .values(sent_at=None)
         )
-    eventually(
-        lambda: (
-            platform.db.connect()
-            .execute(
-                select(outbox.c.sent_at).where(
-                    outbox.c.correlation_key == created["underretning_id"]
-                )
+
+    def sent_again() -> bool:
+        with platform.db.connect() as conn:
+            return (
+                conn.execute(
+                    select(outbox.c.sent_at).where(
+                        outbox.c.correlation_key == created["underretning_id"]
+                    )
+                ).scalar()
+                is not None
             )
-            .scalar()
-            is not None
-        ),
-        what="republished",
-    )
+
+    eventually(sent_again, what="republished")
     platform.wait_projected()
     assert instances_for(platform, created["underretning_id"]) == 1
 
@@ -140,14 +132,13 @@ def test_worker_killed_mid_job_the_job_runs_again(
         return [t for t in tasks if t["name"] == "24-timers vurdering"]
 
     eventually(assessment_task, timeout=120, what="flow resumed after the job timeout")
-    states = {
-        j.state
-        for j in platform.db.connect().execute(
+    with platform.db.connect() as conn:
+        jobs = conn.execute(
             select(rm.job).where(
                 rm.job.c.process_instance_key == key, rm.job.c.job_type == "cpr.lookup-person"
             )
-        )
-    }
+        ).fetchall()
+    states = {j.state for j in jobs}
     assert states == {"COMPLETED"}
 
 
