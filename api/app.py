@@ -16,6 +16,7 @@ from api.engine.user_tasks import UserTasks
 from api.logging import configure
 from api.platform.health import stack_health
 from api.processes.router import router as processes_router
+from api.rules.router import router as rules_router
 from api.settings import Settings, get_settings
 from api.tasks.router import router as tasks_router
 from api.underretninger.router import router as underretninger_router
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tasks_router,
         cases_router,
         processes_router,
+        rules_router,
     ):
         app.include_router(router)
 

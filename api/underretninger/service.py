@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, select
+from sqlalchemy import Connection, and_, cast, func, insert, select, update
+from sqlalchemy.dialects.postgresql import JSONB
 
 from api.auth.principal import Principal
 from api.calendar import WorkingCalendar, add_working_days
@@ -77,6 +78,29 @@ def _case_id(conn: Connection, principal: Principal, child_id: uuid.UUID, year: 
     return new_id
 
 
+REPEAT_WINDOW = timedelta(days=7)
+REPEAT_FLAG = "gentagen_bekymring"
+
+
+def _flag_repeat_concern(conn: Connection, case_id: uuid.UUID, received_at: datetime) -> None:
+    """Two or more reports about the same child within 7 days flag the case."""
+    recent = conn.execute(
+        select(func.count())
+        .select_from(underretning)
+        .where(
+            underretning.c.case_id == case_id,
+            underretning.c.received_at > received_at - REPEAT_WINDOW,
+            underretning.c.received_at < received_at + REPEAT_WINDOW,
+        )
+    ).scalar()
+    if (recent or 0) >= 2:
+        conn.execute(
+            update(case)
+            .where(case.c.id == case_id, ~case.c.flags.contains([REPEAT_FLAG]))
+            .values(flags=case.c.flags + cast([REPEAT_FLAG], JSONB))
+        )
+
+
 def municipality_calendar(conn: Connection, municipality_id: str) -> WorkingCalendar:
     extra = conn.execute(
         select(municipality.c.extra_closed_days).where(municipality.c.id == municipality_id)
@@ -137,6 +161,7 @@ def receive(conn: Connection, principal: Principal, data: UnderretningIn) -> Rec
             created_by=principal.user_id,
         )
     )
+    _flag_repeat_concern(conn, case_id, data.received_at)
     ids = Received(case_id, underretning_id)
     conn.execute(
         insert(outbox).values(

@@ -134,6 +134,7 @@ def test_only_caseworkers_and_leaders_receive_underretninger(
         ("POST", "/api/tasks/1/complete"),
         ("GET", "/api/processes/instances/1"),
         ("GET", "/api/auth/me"),
+        ("GET", "/api/rules"),
     ],
 )
 def test_every_endpoint_needs_a_signed_in_user(platform: Platform, method: str, path: str) -> None:

@@ -251,3 +251,30 @@ def test_readme_walk_runs(platform: Platform) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "5. processen gik videre til 'Til afdækning'" in result.stdout
     assert "frist D1" in result.stdout
+
+
+def test_repeat_concern_flags_the_case(platform: Platform, caseworker: ApiClient) -> None:
+    """A second report about the same child within 7 days flags the case; one alone does not."""
+    child = synthetic_cpr(uuid.uuid4().hex)
+    first = receive(caseworker, report(cpr=child))
+    assert caseworker.get(f"/api/cases/{first['case_id']}").json()["flags"] == []
+    second = receive(caseworker, report(cpr=child))
+    assert second["case_id"] == first["case_id"], "one case per child and KLE subject"
+    assert caseworker.get(f"/api/cases/{first['case_id']}").json()["flags"] == [
+        "gentagen_bekymring"
+    ]
+    receive(caseworker, report(cpr=child))
+    assert caseworker.get(f"/api/cases/{first['case_id']}").json()["flags"] == [
+        "gentagen_bekymring"
+    ]
+
+
+def test_rule_catalogue_lists_every_rule_with_its_basis(caseworker: ApiClient) -> None:
+    """GET /api/rules: D1..D27 with label, legal basis, hard/soft and computation, versioned."""
+    rules = {r["id"]: r for r in caseworker.get("/api/rules").json()}
+    assert {f"D{n}" for n in range(1, 28)} <= set(rules)
+    assert rules["D1"]["basis"] == "BL § 136" and rules["D1"]["hard"] is True
+    assert rules["D3"]["hard"] is False
+    assert all(
+        r["rule_set"] == "2024.1" and r["valid_from"] == "2024-01-01" for r in rules.values()
+    )
