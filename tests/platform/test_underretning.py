@@ -278,3 +278,31 @@ def test_rule_catalogue_lists_every_rule_with_its_basis(caseworker: ApiClient) -
     assert all(
         r["rule_set"] == "2024.1" and r["valid_from"] == "2024-01-01" for r in rules.values()
     )
+
+
+def test_abuse_report_requires_a_conversation_with_the_child(
+    platform: Platform, caseworker: ApiClient
+) -> None:
+    """After the 24-hour assessment of an abuse report, the outcome waits for the børnesamtale
+    (held, or omitted with a reason); other reports go straight on."""
+    received = receive(caseworker, report(concerns_abuse=True))
+    case_id = received["case_id"]
+    task = open_task(caseworker, case_id, "24-timers vurdering")
+    done = caseworker.post(f"/api/tasks/{task['id']}/complete", {**ASSESSMENT, "outcome": "bfu"})
+    assert done.status_code == 204, done.text
+    talk = open_task(caseworker, case_id, "Samtale med barnet")
+    key = int(talk["process_instance_key"])
+    assert process_instance(platform.db, key).state == "ACTIVE"
+    missing_reason = caseworker.post(f"/api/tasks/{talk['id']}/complete", {"held": "omitted"})
+    assert missing_reason.status_code == 422
+    assert "summary" in missing_reason.json()["detail"]["fields"]
+    held = caseworker.post(
+        f"/api/tasks/{talk['id']}/complete",
+        {
+            "held": "yes",
+            "held_on": "2026-11-23",
+            "summary": "Barnet fortalte om forholdene hjemme.",
+        },
+    )
+    assert held.status_code == 204, held.text
+    assert "to_boernefaglig_undersoegelse" in ended_at(platform, key)
