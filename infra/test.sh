@@ -39,6 +39,7 @@ pytest_suite() {
 
 run_suite lint bash -c "$PY -m ruff check . && $PY -m ruff format --check ."
 run_suite types $PY -m mypy
+run_suite bpmn-lint bash bpmn/lint/run.sh
 run_suite unit pytest_suite unit tests/unit
 run_suite adapters pytest_suite adapters tests/adapters
 run_suite platform pytest_suite platform tests/platform

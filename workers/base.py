@@ -111,7 +111,12 @@ def task(
     def decorate(fn: F) -> F:
         if job_type in REGISTRY:
             raise ValueError(f"job type {job_type} registered twice")
-        inputs = tuple(inspect.signature(fn).parameters)
+        # The process variables the task reads; a parameter typed Job is pyzeebe's, not one.
+        inputs = tuple(
+            name
+            for name, parameter in inspect.signature(fn).parameters.items()
+            if parameter.annotation not in (Job, "Job")
+        )
         if inspect.iscoroutinefunction(fn):
 
             @functools.wraps(fn)

@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects.postgresql import insert
 
+from api.calendar.months import months_deadline
 from api.cases.cpr import CprNumber
-from api.cases.tables import advis, case, form_document, letter, person, underretning
+from api.cases.tables import advis, case, form_document, letter, outbox, person, underretning
 
 
 def child_cpr_to_look_up(conn: Connection, case_id: uuid.UUID) -> tuple[uuid.UUID, str]:
@@ -125,3 +126,42 @@ def record_letter(
         )
         .on_conflict_do_nothing()
     )
+
+
+def queue_message(
+    conn: Connection,
+    *,
+    name: str,
+    correlation_key: str,
+    message_id: str,
+    variables: dict[str, Any],
+) -> None:
+    """An engine message through the outbox; the relay publishes it exactly once."""
+    conn.execute(
+        insert(outbox)
+        .values(
+            id=uuid.uuid4(),
+            message_name=name,
+            correlation_key=correlation_key,
+            message_id=message_id,
+            variables=variables,
+            next_attempt_at=datetime.now(UTC),
+        )
+        .on_conflict_do_nothing(index_elements=["message_id"])
+    )
+
+
+BFU_MONTHS = 4  # BL § 20 stk. 3
+
+
+def bfu_deadline(
+    conn: Connection, case_id: uuid.UUID, underretning_id: uuid.UUID | None
+) -> datetime:
+    """4 months from awareness: the underretning that led here, else the case's latest one."""
+    stmt = select(underretning.c.received_at).where(underretning.c.case_id == case_id)
+    if underretning_id is not None:
+        stmt = stmt.where(underretning.c.id == underretning_id)
+    aware = conn.execute(stmt.order_by(underretning.c.received_at.desc())).scalar()
+    if aware is None:
+        raise LookupError("the case has no underretning to count the BFU deadline from")
+    return months_deadline(aware, BFU_MONTHS)

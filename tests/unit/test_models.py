@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+import workers.cases
 import workers.platform
 import workers.underretning  # noqa: F401 - registers the job types
 from api.forms.validation import INPUT_TYPES

@@ -1,0 +1,155 @@
+"""Afdækning (§ 19) and børnefaglig undersøgelse (§ 20), started from the underretning."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from api.calendar.months import months_deadline
+from api.projector import tables as rm
+from api.testdata.cpr import synthetic_cpr
+from tests.harness.api import ApiClient
+from tests.harness.platform import Platform
+from tests.harness.readmodel import process_instance, rows
+from tests.harness.waiting import eventually
+
+ASSESSMENT = {"acute_risk": "no", "assessment": "Bekymringen skal undersøges nærmere."}
+TALK = {"held": "yes", "held_on": "2026-11-20", "summary": "Barnet fortalte om skolen og hjemmet."}
+BFU = {
+    "dim_skole": "Fravær 20 % i efteråret (skolens statusudtalelse).",
+    "child_perspective": "Barnet vil gerne have mere ro derhjemme.",
+    "analysis": "Forældrene er ressourcestærke, men belastede af sygdom.",
+    "conclusion": "Barnet har behov for støtte i hjemmet.",
+    "recommendation": "stoettende_indsats",
+}
+
+
+def task_named(client: ApiClient, case_id: str, name: str) -> dict[str, Any]:
+    def find() -> dict[str, Any] | None:
+        tasks = client.get("/api/tasks", case_id=case_id).json()
+        return next((t for t in tasks if t["name"] == name), None)
+
+    return eventually(find, what=f"task {name!r}")
+
+
+def complete(client: ApiClient, task: dict[str, Any], data: dict[str, Any]) -> None:
+    response = client.post(f"/api/tasks/{task['id']}/complete", data)
+    assert response.status_code == 204, response.text
+
+
+def start_underretning(client: ApiClient, outcome: str) -> tuple[str, datetime]:
+    received_at = datetime.now(UTC)
+    created = client.post(
+        "/api/underretninger",
+        {
+            "child_cpr": synthetic_cpr(uuid.uuid4().hex),
+            "received_at": received_at.isoformat(),
+            "reporter_type": "private",
+            "concern": "Barnet virker trist og indelukket.",
+        },
+    )
+    assert created.status_code == 201, created.text
+    case_id = created.json()["case_id"]
+    complete(
+        client,
+        task_named(client, case_id, "24-timers vurdering"),
+        {**ASSESSMENT, "outcome": outcome},
+    )
+    return case_id, received_at
+
+
+def instances(platform: Platform, case_id: str, bpmn_process_id: str) -> list[Any]:
+    with platform.db.connect() as conn:
+        keys = [
+            k
+            for (k,) in conn.execute(
+                select(rm.variable.c.process_instance_key).where(
+                    rm.variable.c.name == "caseId",
+                    rm.variable.c.value == f'"{case_id}"',
+                    rm.variable.c.scope_key == rm.variable.c.process_instance_key,
+                )
+            )
+        ]
+    found = [process_instance(platform.db, k) for k in keys]
+    return [i for i in found if i is not None and i.bpmn_process_id == bpmn_process_id]
+
+
+def test_bfu_runs_with_its_4_month_deadline(platform: Platform, caseworker: ApiClient) -> None:
+    """Outcome BFU starts the investigation with D5 at 4 months from receipt; børnesamtale, then
+    the BFU document, then it ends; the case page shows both processes and their deadlines."""
+    case_id, received_at = start_underretning(caseworker, "bfu")
+    talk = task_named(caseworker, case_id, "Børnesamtale")
+    (bfu,) = eventually(lambda: instances(platform, case_id, "boernefaglig_undersoegelse"))
+    (d5,) = eventually(
+        lambda: rows(platform.db, rm.timer, process_instance_key=bfu.process_instance_key)
+    )
+    assert d5.deadline_rule == "D5"
+    assert d5.due_at == months_deadline(received_at, 4)
+    assert talk["due_at"] is not None
+    complete(caseworker, talk, TALK)
+    document = task_named(caseworker, case_id, "Børnefaglig undersøgelse")
+    assert (
+        caseworker.post(
+            f"/api/tasks/{document['id']}/complete", {"recommendation": "stoettende_indsats"}
+        ).status_code
+        == 422
+    )
+    complete(caseworker, document, BFU)
+    eventually(lambda: process_instance(platform.db, bfu.process_instance_key).state == "COMPLETED")
+    ends = {
+        e.element_id
+        for e in rows(
+            platform.db, rm.element_instance, process_instance_key=bfu.process_instance_key
+        )
+    }
+    assert "bfu_concluded" in ends and "provisional_assessment" not in ends
+
+    page = caseworker.get(f"/api/cases/{case_id}").json()
+    assert {p["bpmn_process_id"] for p in page["processes"]} == {
+        "underretning",
+        "boernefaglig_undersoegelse",
+    }
+    states = {d["rule_id"]: d["state"] for d in page["deadlines"]}
+    assert states == {"D1": "met", "D5": "met"}
+
+
+def test_afdaekning_can_lead_to_one_bfu(platform: Platform, caseworker: ApiClient) -> None:
+    """Afdækning concluding 'undersøgelse' starts exactly one BFU on the same case."""
+    case_id, _ = start_underretning(caseworker, "afdaekning")
+    complete(
+        caseworker,
+        task_named(caseworker, case_id, "Afdækning"),
+        {"findings": "Afdækningen viser behov for en grundig undersøgelse.", "conclusion": "bfu"},
+    )
+    task_named(caseworker, case_id, "Børnesamtale")
+    platform.wait_projected()
+    assert len(instances(platform, case_id, "boernefaglig_undersoegelse")) == 1
+    (afdaekning,) = instances(platform, case_id, "afdaekning")
+    assert afdaekning.state == "COMPLETED"
+
+
+def test_afdaekning_closing_the_case_starts_nothing(
+    platform: Platform, caseworker: ApiClient
+) -> None:
+    """Afdækning concluding 'luk' ends there."""
+    case_id, _ = start_underretning(caseworker, "afdaekning")
+    complete(
+        caseworker,
+        task_named(caseworker, case_id, "Afdækning"),
+        {"findings": "Ingen grund til yderligere bekymring.", "conclusion": "close"},
+    )
+    (afdaekning,) = eventually(
+        lambda: [i for i in instances(platform, case_id, "afdaekning") if i.state == "COMPLETED"]
+    )
+    ends = {
+        e.element_id
+        for e in rows(
+            platform.db, rm.element_instance, process_instance_key=afdaekning.process_instance_key
+        )
+    }
+    assert "afdaekning_closed" in ends
+    platform.wait_projected()
+    assert instances(platform, case_id, "boernefaglig_undersoegelse") == []
