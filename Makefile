@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 UV_VERSION := 0.13.8
 
-.PHONY: run stop reset test lint typecheck unit platform clock bench fetch deps system rebuild
+.PHONY: run stop reset test lint typecheck unit platform clock bench fetch deps system rebuild forms-report
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(PY) || python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
@@ -49,3 +49,7 @@ test: system fetch
 bench: system fetch
 	$(PY) -m tests.bench.baseline
 	$(PY) -m tests.bench.underretning
+
+## The required fields per form (a form may require at most 15).
+forms-report: deps
+	$(PY) -m api.forms.report

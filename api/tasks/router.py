@@ -137,15 +137,25 @@ def complete_task(
             status.HTTP_422_UNPROCESSABLE_ENTITY,
             detail={"message": "Formularen er ikke udfyldt korrekt", "fields": errors},
         )
-    # Saved (and committed) as a draft first: if the engine is down, nothing typed is lost.
-    service.save_document(uow.conn, uow.principal, task, data, "draft")
+    if (saved := service.saved_document(uow.conn, task.key)) and saved.status == "submitted":
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=GONE)
+    # Saved and committed before the engine hears of it: the process may go on at once, and
+    # the next step must already find the document.
+    service.save_document(uow.conn, uow.principal, task, data, "submitted")
     uow.conn.commit()
     routing = {key: data[key] for key in routing_keys(schema) if key in data}
     try:
         _engine(request).complete(task.key, routing)
     except (TaskGone, TaskConflict) as exc:
+        _back_to_draft(uow, task.key)
         raise HTTPException(status.HTTP_409_CONFLICT, detail=GONE) from exc
     except EngineUnavailable as exc:
+        # Nothing typed is lost: the document stays as a draft for the next attempt.
+        _back_to_draft(uow, task.key)
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=ENGINE_DOWN) from exc
-    service.save_document(uow.conn, uow.principal, task, data, "submitted")
     uow.commit(status.HTTP_204_NO_CONTENT)
+
+
+def _back_to_draft(uow: UnitOfWork, key: int) -> None:
+    service.mark_draft(uow.conn, key)
+    uow.conn.commit()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Text, cast, func, select
+from sqlalchemy import Connection, Text, cast, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from api.auth.principal import Principal
@@ -163,4 +163,11 @@ def save_document(
             set_={k: stmt.excluded[k] for k in values if k != "user_task_key"},
             where=form_document.c.status == "draft",
         )
+    )
+
+
+def mark_draft(conn: Connection, key: int) -> None:
+    """The engine refused or was away: the submission is a draft again."""
+    conn.execute(
+        update(form_document).where(form_document.c.user_task_key == key).values(status="draft")
     )

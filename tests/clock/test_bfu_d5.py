@@ -22,8 +22,8 @@ pytestmark = pytest.mark.clock
 def test_missed_4_months_raise_advis_and_foreloebig_vurdering(
     clock_platform: Platform, clock: EngineClock
 ) -> None:
-    """The investigation stays open; the leader gets one advis; the caseworker is asked for a
-    foreløbig vurdering; the case page shows D5 as breached."""
+    """The investigation stays open; the leader gets one advis and one task asking why; the
+    caseworker is asked for a foreløbig vurdering; the case page shows D5 as breached."""
     platform = clock_platform
     client = ApiClient(f"http://127.0.0.1:{platform.stack.ports.api}", "caseworker")
     created = client.post(
@@ -56,6 +56,16 @@ def test_missed_4_months_raise_advis_and_foreloebig_vurdering(
     clock.advance(timedelta(days=124))
 
     eventually(lambda: task("Foreløbig vurdering"), what="foreløbig vurdering requested")
+    leader = ApiClient(f"http://127.0.0.1:{platform.stack.ports.api}", "leader")
+    reason = eventually(
+        lambda: [
+            t
+            for t in leader.get("/api/tasks", case_id=case_id).json()
+            if t["name"] == "Årsag til overskredet 4-måneders frist"
+        ]
+    )
+    assert reason[0]["candidate_groups"] == ["901-modtagelse-ledere"]
+    leader.close()
     assert task("Børnesamtale") is not None, "the investigation itself goes on"
     with platform.db.connect() as conn:
         raised = (

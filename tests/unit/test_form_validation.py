@@ -49,3 +49,12 @@ def test_pattern_is_checked() -> None:
 def test_only_routing_fields_reach_the_engine() -> None:
     """The free-text assessment stays in the case store; only the outcome routes."""
     assert routing_keys(FORM) == {"outcome"}
+
+
+def test_forms_report_passes_and_no_form_requires_more_than_15(capsys) -> None:  # type: ignore[no-untyped-def]
+    """`make forms-report` lists every form and holds the 15-required-fields limit."""
+    from api.forms.report import main
+
+    assert main() == 0
+    out = capsys.readouterr().out
+    assert "bfu: 4 required" in out and "limit 15" in out
