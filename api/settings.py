@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     cpr_service_uuid: str | None = None
     # The simple Digital Post adapter's mailbox until SF1601 is wired.
     mailbox_dir: str = ".runtime/mailbox"
+    # Only for stacks whose engine runs a controlled clock (the clock tests): the broker's
+    # management URL, so deadline facts use the engine's now. Never set in production.
+    engine_clock_url: str | None = None
+    # Ankestyrelsen's CVR number, the recipient of appeal packages (set per deployment).
+    ankestyrelsen_cvr: str = "11883729"
     # Development sign-in with the demo users' passwords. Off in production (SSO only).
     dev_users: bool = False
 

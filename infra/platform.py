@@ -204,6 +204,8 @@ class Stack:
         env = self.app_env()
         if name == "projector":
             env.update(self.options.projector_env)
+        if self.options.clock_controlled:
+            env["BS_ENGINE_CLOCK_URL"] = self.endpoints().management_url
         return Process(name, argv, env, self.logs / f"{name}.log")
 
     def start_app(self, name: str) -> Process:

@@ -4,14 +4,23 @@ import uuid
 
 from pyzeebe import Job, ZeebeTaskRouter
 
-from api.cases import workflow
+from adapters.digitalpost import Recipient
+from api.cases import decisions, workflow
 from workers.base import task
 from workers.resources import resources
 
 router = ZeebeTaskRouter()
 
 # What a started process is told about its case: ids, groups and the rule set, nothing personal.
-CARRIED = ("caseId", "municipalityId", "dutyGroup", "leaderGroup", "ruleSet", "underretningId")
+CARRIED = (
+    "caseId",
+    "municipalityId",
+    "dutyGroup",
+    "leaderGroup",
+    "ruleSet",
+    "underretningId",
+    "recommendation",
+)
 
 
 @task(router, "engine.publish-start", label="Start næste proces", timeout_ms=15_000)
@@ -23,6 +32,7 @@ def publish_start(
     leaderGroup: str,
     ruleSet: str,
     underretningId: str = "",
+    recommendation: str = "",
 ) -> dict[str, object]:
     """Queue the start message of the next statutory process (header `message`) for the case.
 
@@ -35,7 +45,15 @@ def publish_start(
     values = dict(
         zip(
             CARRIED,
-            (caseId, municipalityId, dutyGroup, leaderGroup, ruleSet, underretningId),
+            (
+                caseId,
+                municipalityId,
+                dutyGroup,
+                leaderGroup,
+                ruleSet,
+                underretningId,
+                recommendation,
+            ),
             strict=True,
         )
     )
@@ -67,3 +85,106 @@ def compute_bfu_deadline(caseId: str, underretningId: str = "") -> dict[str, obj
             conn, uuid.UUID(caseId), uuid.UUID(underretningId) if underretningId else None
         )
     return {"d5DueAt": due.isoformat()}
+
+
+@task(
+    router,
+    "decision.check-approval",
+    label="Kræver afgørelsen godkendelse?",
+    outputs=("approvalRequired",),
+    timeout_ms=15_000,
+)
+def check_approval(caseId: str, recommendation: str = "") -> dict[str, object]:
+    """The municipality's rule decides whether a team leader approves before the letter goes."""
+    with resources().engine.begin() as conn:
+        required = decisions.approval_required(conn, uuid.UUID(caseId), recommendation)
+    return {"approvalRequired": required}
+
+
+@task(
+    router,
+    "deadline.compute-hearing",
+    label="Beregn høringsfrist",
+    outputs=("hearingEndsAt",),
+    timeout_ms=15_000,
+)
+def compute_hearing(caseId: str) -> dict[str, object]:
+    """D20: the hearing period the caseworker set in the partshøring, from the case store."""
+    with resources().engine.begin() as conn:
+        ends = decisions.hearing_ends(conn, uuid.UUID(caseId))
+    return {"hearingEndsAt": ends.isoformat()}
+
+
+@task(
+    router,
+    "digitalpost.send-decision",
+    label="Send afgørelsesbrev (Digital Post)",
+    outputs=("decisionDeliveredAt", "appealWindowEndsAt", "decisionKey"),
+    timeout_ms=30_000,
+)
+def send_decision(caseId: str, job: Job) -> dict[str, object]:
+    """Build the letter from the case, send it to the parties; the delivery time starts the
+    4-week appeal window (D16). A retried job sends and records nothing twice."""
+    res = resources()
+    case_id = uuid.UUID(caseId)
+    with res.engine.begin() as conn:
+        subject, body, _ = decisions.decision_letter(conn, case_id)
+        recipients = decisions.custody_recipients(conn, case_id)
+    if not recipients:
+        raise ValueError("no party to send the decision to (CPR has no custody holder)")
+    delivered = None
+    for number, cpr in enumerate(recipients):
+        key = f"afgoerelse-{job.process_instance_key}-{number}"
+        delivery = res.mailbox.send(
+            recipient=Recipient("cpr", cpr), subject=subject, body=body, idempotency_key=key
+        )
+        with res.engine.begin() as conn:
+            workflow.record_letter(
+                conn,
+                case_id=case_id,
+                kind="afgoerelse",
+                recipient_kind="cpr",
+                idempotency_key=key,
+                message_id=delivery.message_id,
+                delivered_at=delivery.delivered_at,
+            )
+        delivered = max(delivered or delivery.delivered_at, delivery.delivered_at)
+    assert delivered is not None
+    return {
+        "decisionDeliveredAt": delivered.isoformat(),
+        "appealWindowEndsAt": (delivered + decisions.APPEAL_WINDOW).isoformat(),
+        "decisionKey": str(job.process_instance_key),
+    }
+
+
+@task(
+    router,
+    "digitalpost.send-appeal-package",
+    label="Send klagesag til Ankestyrelsen",
+    timeout_ms=30_000,
+)
+def send_appeal_package(caseId: str, job: Job) -> dict[str, object]:
+    """The appeal with the case's document list goes to Ankestyrelsen by Digital Post (CVR)."""
+    res = resources()
+    case_id = uuid.UUID(caseId)
+    with res.engine.begin() as conn:
+        documents = workflow.document_list(conn, case_id)
+    body = "Klagesag med dokumentliste:\n" + "\n".join(documents)
+    key = f"klagepakke-{job.process_instance_key}"
+    delivery = res.mailbox.send(
+        recipient=Recipient("cvr", res.ankestyrelsen_cvr),
+        subject="Klage over afgørelse",
+        body=body,
+        idempotency_key=key,
+    )
+    with res.engine.begin() as conn:
+        workflow.record_letter(
+            conn,
+            case_id=case_id,
+            kind="klagepakke",
+            recipient_kind="cvr",
+            idempotency_key=key,
+            message_id=delivery.message_id,
+            delivered_at=delivery.delivered_at,
+        )
+    return {}

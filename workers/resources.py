@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from adapters.cpr import CprClient, CprSettings, InvocationContext
 from adapters.cpr.simulator import accepted_invocation_context
 from adapters.digitalpost import LocalMailbox
+from api.clock import Clock
 from api.db import make_engine
 from api.settings import Settings
 
@@ -19,6 +20,7 @@ class Resources:
     engine: Engine
     cpr: CprClient
     mailbox: LocalMailbox
+    ankestyrelsen_cvr: str
 
 
 _current: Resources | None = None
@@ -36,7 +38,8 @@ def init(settings: Settings) -> Resources:
                 timeout_seconds=settings.cpr_timeout_seconds,
             )
         ),
-        mailbox=LocalMailbox(Path(settings.mailbox_dir)),
+        mailbox=LocalMailbox(Path(settings.mailbox_dir), now=Clock(settings.engine_clock_url).now),
+        ankestyrelsen_cvr=settings.ankestyrelsen_cvr,
     )
     return _current
 

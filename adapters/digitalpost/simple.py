@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,8 +32,9 @@ class Delivery:
 
 
 class LocalMailbox:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, now: Callable[[], datetime] | None = None) -> None:
         self.folder = folder
+        self.now = now or (lambda: datetime.now(UTC))
 
     def send(
         self, *, recipient: Recipient, subject: str, body: str, idempotency_key: str
@@ -46,7 +48,7 @@ class LocalMailbox:
             if path.exists():
                 stored = json.loads(path.read_text())
                 return Delivery(message_id, datetime.fromisoformat(stored["delivered_at"]))
-            delivered = datetime.now(UTC)
+            delivered = self.now()
             tmp = path.with_suffix(".tmp")
             tmp.write_text(
                 json.dumps(

@@ -153,3 +153,16 @@ letter = Table(
     Column("delivered_at", DateTime(timezone=True), nullable=False),
     Index("ix_letter_case", "case_id"),
 )
+
+# An appeal (klage) of a decision, registered by the caseworker when it arrives.
+appeal = Table(
+    "appeal",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("case_id", UUID(as_uuid=True), ForeignKey("case.id"), nullable=False),
+    Column("decision_instance_key", BigInteger, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("registered_by", UUID(as_uuid=True), ForeignKey("app_user.id"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_appeal_case", "case_id"),
+)

@@ -165,3 +165,13 @@ def bfu_deadline(
     if aware is None:
         raise LookupError("the case has no underretning to count the BFU deadline from")
     return months_deadline(aware, BFU_MONTHS)
+
+
+def document_list(conn: Connection, case_id: uuid.UUID) -> list[str]:
+    """One line per submitted document of the case, oldest first: the appeal package's list."""
+    rows = conn.execute(
+        select(form_document.c.form_id, form_document.c.saved_at)
+        .where(form_document.c.case_id == case_id, form_document.c.status == "submitted")
+        .order_by(form_document.c.saved_at)
+    )
+    return [f"{r.saved_at.date().isoformat()} {r.form_id}" for r in rows]

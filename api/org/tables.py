@@ -17,6 +17,8 @@ municipality = Table(
     Column("name", Text, nullable=False),
     # Non-working days beyond the national ones (hverdage arithmetic), ISO dates.
     Column("extra_closed_days", Text, nullable=False, server_default=""),
+    # Decision subjects (BFU recommendations) whose decisions a team leader must approve.
+    Column("approval_subjects", Text, nullable=False, server_default="anbringelse"),
 )
 
 org_unit = Table(

@@ -14,6 +14,7 @@ def test_the_scan_recognises_cpr_numbers() -> None:
     """The detector finds both spellings and ignores engine keys and timestamps."""
     assert cpr_shaped("x 0102039912 y 010203-9912") == ["0102039912", "010203-9912"]
     assert cpr_shaped("key 2251799813685249 ts 1795440380413 epoch 1795440380") == []
+    assert cpr_shaped("case 1e050406-5196-4c1a-9f0e-ab0504065196cd") == []
 
 
 def test_no_cpr_number_in_records_streams_or_logs(platform: Platform) -> None:

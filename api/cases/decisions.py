@@ -1,0 +1,110 @@
+"""Case-store steps of the afgørelse process: approval rule, hearing period, letters, appeals."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, select
+from sqlalchemy.dialects.postgresql import insert
+
+from api.calendar.working_days import COPENHAGEN
+from api.cases.tables import appeal, case, form_document, person
+from api.org.tables import municipality
+
+APPEAL_WINDOW = timedelta(weeks=4)  # D16: 4 weeks from delivery (FVL, Ankestyrelsen)
+REASSESSMENT = timedelta(weeks=4)  # D17: genvurdering within 4 weeks (RSL § 66)
+
+
+def approval_required(conn: Connection, case_id: uuid.UUID, subject: str) -> bool:
+    """Whether the municipality's rules put this decision subject before a team leader."""
+    subjects = conn.execute(
+        select(municipality.c.approval_subjects)
+        .join(case, case.c.municipality_id == municipality.c.id)
+        .where(case.c.id == case_id)
+    ).scalar()
+    return subject in {s.strip() for s in (subjects or "").split(",") if s.strip()}
+
+
+def latest_document(conn: Connection, case_id: uuid.UUID, form_id: str) -> dict[str, Any]:
+    data = conn.execute(
+        select(form_document.c.data)
+        .where(
+            form_document.c.case_id == case_id,
+            form_document.c.form_id == form_id,
+            form_document.c.status == "submitted",
+        )
+        .order_by(form_document.c.saved_at.desc())
+    ).scalar()
+    if data is None:
+        raise LookupError(f"the case has no submitted {form_id} document")
+    return dict(data)
+
+
+def hearing_ends(conn: Connection, case_id: uuid.UUID) -> datetime:
+    """Midnight (Copenhagen) after the last day of the hearing the caseworker set (D20)."""
+    hearing = latest_document(conn, case_id, "partshoering")
+    last_day = date.fromisoformat(hearing["sent_on"]) + timedelta(days=int(hearing["hearing_days"]))
+    return datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=COPENHAGEN).astimezone(
+        UTC
+    )
+
+
+def decision_letter(conn: Connection, case_id: uuid.UUID) -> tuple[str, str, bool]:
+    """Subject, body and whether the Børn og Unge-udvalg decided (then appeals go straight to
+    Ankestyrelsen). Legal basis, reasons and klagevejledning as FVL §§ 22-25 require."""
+    decision = latest_document(conn, case_id, "afgoerelse")
+    by_buu = decision.get("decided_by") == "buu"
+    verdict = "bevilget" if decision["decision"] == "grant" else "afslået"
+    where = (
+        "Ankestyrelsen"
+        if by_buu
+        else "kommunen, som genvurderer afgørelsen inden 4 uger og "
+        "sender klagen videre til Ankestyrelsen, hvis afgørelsen fastholdes"
+    )
+    body = (
+        f"Afgørelse: Det ansøgte er {verdict}.\n\n"
+        f"Hjemmel: {decision['legal_basis']}.\n\n"
+        f"Begrundelse: {decision['reasoning']}\n\n"
+        f"Vi har lagt vægt på: {decision['main_facts']}\n\n"
+        "Klagevejledning: Du kan klage over afgørelsen inden 4 uger efter, at du har modtaget "
+        f"den. Klagen sendes til {where}. Barnet kan selv klage fra det fyldte 10. år.\n"
+    )
+    return "Afgørelse i sagen om dit barn", body, by_buu
+
+
+def custody_recipients(conn: Connection, case_id: uuid.UUID) -> list[str]:
+    """The parties who get the letter: the child's custody holders from CPR."""
+    data = (
+        conn.execute(
+            select(person.c.cpr_data)
+            .join(case, case.c.child_id == person.c.id)
+            .where(case.c.id == case_id)
+        ).scalar()
+        or {}
+    )
+    holders = [c.get("holder_cpr") for c in data.get("custody", []) if c.get("holder_cpr")]
+    parents = [data.get("mother_cpr"), data.get("father_cpr")]
+    return sorted({cpr for cpr in holders or parents if cpr})
+
+
+def register_appeal(
+    conn: Connection,
+    *,
+    case_id: uuid.UUID,
+    decision_key: int,
+    received_at: datetime,
+    user_id: uuid.UUID,
+) -> tuple[uuid.UUID, datetime]:
+    appeal_id = uuid.uuid4()
+    conn.execute(
+        insert(appeal).values(
+            id=appeal_id,
+            case_id=case_id,
+            decision_instance_key=decision_key,
+            received_at=received_at,
+            registered_by=user_id,
+        )
+    )
+    return appeal_id, received_at + REASSESSMENT

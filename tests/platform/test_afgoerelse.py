@@ -1,0 +1,144 @@
+"""The decision process: børnesamtale, partshøring, approval, letter, appeal window and appeals."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from api.calendar.working_days import COPENHAGEN
+from api.cases.tables import letter
+from api.projector import tables as rm
+from tests.harness.api import ApiClient
+from tests.harness.platform import Platform
+from tests.harness.readmodel import process_instance, rows
+from tests.harness.waiting import eventually
+from tests.platform.test_investigation import (
+    BFU,
+    TALK,
+    complete,
+    instances,
+    start_underretning,
+    task_named,
+)
+
+DECISION = {
+    "decision": "grant",
+    "legal_basis": "BL § 32, stk. 1, nr. 3",
+    "main_facts": "Undersøgelsen viser behov for en fast kontaktperson.",
+    "reasoning": "En kontaktperson kan støtte barnets skolegang og trivsel.",
+    "decided_by": "kommune",
+}
+
+
+def to_decision(client: ApiClient, recommendation: str) -> str:
+    """Underretning → BFU recommending `recommendation` → the decision's first tasks."""
+    case_id, _ = start_underretning(client, "bfu")
+    complete(client, task_named(client, case_id, "Børnesamtale"), TALK)
+    complete(
+        client,
+        task_named(client, case_id, "Børnefaglig undersøgelse"),
+        {**BFU, "recommendation": recommendation},
+    )
+    complete(client, task_named(client, case_id, "Børnesamtale før afgørelse"), TALK)
+    yesterday = (datetime.now(COPENHAGEN) - timedelta(days=1)).date().isoformat()
+    complete(
+        client,
+        task_named(client, case_id, "Partshøring"),
+        {"sent_on": yesterday, "hearing_days": 0, "parties": "Mor og far"},
+    )
+    return case_id
+
+
+def letters(platform: Platform, case_id: str, kind: str) -> list[Any]:
+    with platform.db.connect() as conn:
+        return list(
+            conn.execute(
+                select(letter).where(letter.c.case_id == uuid.UUID(case_id), letter.c.kind == kind)
+            )
+        )
+
+
+def test_decision_letter_appeal_genvurdering_and_ankestyrelsen(
+    platform: Platform, caseworker: ApiClient
+) -> None:
+    """The letter goes to the parties and opens a 4-week appeal window (D16); an appeal gets a
+    genvurdering due in 4 weeks (D17); upheld, the package goes to Ankestyrelsen; the outcome
+    is recorded."""
+    case_id = to_decision(caseworker, "stoettende_indsats")
+    complete(caseworker, task_named(caseworker, case_id, "Afgørelse"), DECISION)
+    sent = eventually(lambda: letters(platform, case_id, "afgoerelse"), what="decision letter")
+    assert {s.recipient_kind for s in sent} == {"cpr"}
+    (decision,) = eventually(lambda: instances(platform, case_id, "afgoerelse"))
+    key = decision.process_instance_key
+
+    def timer(rule: str) -> Any:
+        return next(
+            (
+                t
+                for t in rows(platform.db, rm.timer, process_instance_key=key)
+                if t.deadline_rule == rule
+            ),
+            None,
+        )
+
+    d16 = eventually(lambda: timer("D16"), what="appeal window")
+    # The job has completed, so every party's letter is recorded by now.
+    last_delivery = max(s.delivered_at for s in letters(platform, case_id, "afgoerelse"))
+    # The engine keeps timer dates in milliseconds.
+    expected = last_delivery + timedelta(weeks=4)
+    assert d16.due_at == expected.replace(microsecond=expected.microsecond // 1000 * 1000)
+
+    received = datetime.now(UTC)
+    appealed = caseworker.post(
+        f"/api/cases/{case_id}/appeals",
+        {"decision_instance_key": str(key), "received_at": received.isoformat()},
+    )
+    assert appealed.status_code == 201, appealed.text
+    reassess = task_named(caseworker, case_id, "Genvurdering af klage")
+    d17 = eventually(lambda: timer("D17"))
+    assert abs((d17.due_at - (received + timedelta(weeks=4))).total_seconds()) < 1
+    assert eventually(lambda: timer("D16").state == "CANCELED")
+    complete(caseworker, reassess, {"upheld": "yes", "reassessment": "Afgørelsen er rigtig."})
+    (package,) = eventually(lambda: letters(platform, case_id, "klagepakke"))
+    assert package.recipient_kind == "cvr"
+    complete(
+        caseworker,
+        task_named(caseworker, case_id, "Ankestyrelsens afgørelse"),
+        {"appeal_outcome": "upheld", "follow_up": "Indsatsen fortsætter."},
+    )
+    eventually(lambda: process_instance(platform.db, key).state == "COMPLETED")
+    ends = {e.element_id for e in rows(platform.db, rm.element_instance, process_instance_key=key)}
+    assert "appeal_decided" in ends and "decision_final" not in ends
+
+
+def test_placement_decisions_need_the_leaders_approval(
+    platform: Platform, caseworker: ApiClient, leader: ApiClient
+) -> None:
+    """The municipality's rule puts anbringelse before the team leader; a rejection sends the
+    decision back to the caseworker, and only an approved decision is sent."""
+    case_id = to_decision(caseworker, "anbringelse")
+    complete(caseworker, task_named(caseworker, case_id, "Afgørelse"), DECISION)
+    approval = task_named(leader, case_id, "Godkend afgørelse")
+    assert approval["candidate_groups"] == ["901-modtagelse-ledere"]
+    complete(leader, approval, {"approved": "no", "approval_comment": "Uddyb begrundelsen."})
+    again = task_named(caseworker, case_id, "Afgørelse")
+    assert letters(platform, case_id, "afgoerelse") == []
+    complete(caseworker, again, DECISION)
+    complete(leader, task_named(leader, case_id, "Godkend afgørelse"), {"approved": "yes"})
+    eventually(lambda: letters(platform, case_id, "afgoerelse"), what="approved letter sent")
+
+
+def test_an_appeal_must_name_a_decision_of_the_case(
+    platform: Platform, caseworker: ApiClient
+) -> None:
+    """An appeal against an unknown decision is refused with a clear error."""
+    case_id, _ = start_underretning(caseworker, "close")
+    response = caseworker.post(
+        f"/api/cases/{case_id}/appeals",
+        {"decision_instance_key": "123", "received_at": datetime.now(UTC).isoformat()},
+    )
+    assert response.status_code == 422
+    assert "ingen afgørelse" in response.json()["detail"]
