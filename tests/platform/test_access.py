@@ -98,6 +98,11 @@ def test_case_task_and_instance_reads_are_scoped(
         assert form.status_code == 404
         for action in ("claim", "unclaim", "complete"):
             assert client.post(f"/api/tasks/{task_id}/{action}", {}).status_code == 404
+        appeal = {"decision_instance_key": "1", "received_at": datetime.now(UTC).isoformat()}
+        assert client.post(f"/api/cases/{target['case_id']}/appeals", appeal).status_code in (
+            403,
+            404,
+        )
 
 
 @pytest.mark.parametrize("user", USERS)
@@ -135,6 +140,7 @@ def test_only_caseworkers_and_leaders_receive_underretninger(
         ("GET", "/api/processes/instances/1"),
         ("GET", "/api/auth/me"),
         ("GET", "/api/rules"),
+        ("POST", "/api/cases/00000000-0000-0000-0000-000000000000/appeals"),
     ],
 )
 def test_every_endpoint_needs_a_signed_in_user(platform: Platform, method: str, path: str) -> None:

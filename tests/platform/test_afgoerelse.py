@@ -142,3 +142,31 @@ def test_an_appeal_must_name_a_decision_of_the_case(
     )
     assert response.status_code == 422
     assert "ingen afgørelse" in response.json()["detail"]
+
+
+def test_a_buu_decision_goes_straight_to_ankestyrelsen(
+    platform: Platform, caseworker: ApiClient
+) -> None:
+    """An appeal of a Børn og Unge-udvalg decision skips the municipality's genvurdering."""
+    case_id = to_decision(caseworker, "stoettende_indsats")
+    complete(
+        caseworker, task_named(caseworker, case_id, "Afgørelse"), {**DECISION, "decided_by": "buu"}
+    )
+    (decision,) = eventually(lambda: instances(platform, case_id, "afgoerelse"))
+    key = decision.process_instance_key
+    eventually(
+        lambda: [
+            t
+            for t in rows(platform.db, rm.timer, process_instance_key=key)
+            if t.deadline_rule == "D16"
+        ]
+    )
+    appealed = caseworker.post(
+        f"/api/cases/{case_id}/appeals",
+        {"decision_instance_key": str(key), "received_at": datetime.now(UTC).isoformat()},
+    )
+    assert appealed.status_code == 201, appealed.text
+    task_named(caseworker, case_id, "Ankestyrelsens afgørelse")
+    eventually(lambda: letters(platform, case_id, "klagepakke"))
+    names = {t["name"] for t in caseworker.get("/api/tasks", case_id=case_id).json()}
+    assert "Genvurdering af klage" not in names
