@@ -83,3 +83,48 @@ def send_kvittering(caseId: str, underretningId: str) -> dict[str, object]:
             delivered_at=delivery.delivered_at,
         )
     return {"kvitteringDeliveredAt": delivery.delivered_at.isoformat()}
+
+
+@task(
+    router,
+    "deadline.compute-orientering",
+    label="Beregn orienteringsfrist",
+    outputs=("orienteringDueAt",),
+    timeout_ms=15_000,
+)
+def compute_orientation(caseId: str) -> dict[str, object]:
+    """D3: 14 days from the decision on the underretning, from the case store."""
+    with resources().engine.begin() as conn:
+        due = workflow.orientation_deadline(conn, uuid.UUID(caseId))
+    return {"orienteringDueAt": due.isoformat()}
+
+
+@task(
+    router,
+    "digitalpost.send-orientering",
+    label="Orientér fagperson (Digital Post)",
+    timeout_ms=30_000,
+)
+def send_orientering(caseId: str, underretningId: str, outcome: str) -> dict[str, object]:
+    """Tell the professional reporter whether something was started; sent once however retried."""
+    res = resources()
+    with res.engine.begin() as conn:
+        row, subject, body = workflow.orientation_content(conn, uuid.UUID(underretningId), outcome)
+    key = f"orientering-{underretningId}"
+    delivery = res.mailbox.send(
+        recipient=Recipient("email", row.reporter_email or row.reporter_organisation or ""),
+        subject=subject,
+        body=body,
+        idempotency_key=key,
+    )
+    with res.engine.begin() as conn:
+        workflow.record_letter(
+            conn,
+            case_id=uuid.UUID(caseId),
+            kind="orientering",
+            recipient_kind="email",
+            idempotency_key=key,
+            message_id=delivery.message_id,
+            delivered_at=delivery.delivered_at,
+        )
+    return {}

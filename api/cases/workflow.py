@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
 
@@ -175,3 +175,41 @@ def document_list(conn: Connection, case_id: uuid.UUID) -> list[str]:
         .order_by(form_document.c.saved_at)
     )
     return [f"{r.saved_at.date().isoformat()} {r.form_id}" for r in rows]
+
+
+ORIENTATION_DAYS = 14  # D3: orientation to a professional reporter, practice within 14 days
+STARTED_SOMETHING = {"afdaekning": True, "bfu": True, "acute": True, "close": False}
+
+
+def orientation_deadline(conn: Connection, case_id: uuid.UUID) -> datetime:
+    """14 days after the 24-hour assessment was submitted (the decision's time, a case fact)."""
+    decided = conn.execute(
+        select(form_document.c.saved_at)
+        .where(
+            form_document.c.case_id == case_id,
+            form_document.c.form_id == "underretning_vurdering",
+            form_document.c.status == "submitted",
+        )
+        .order_by(form_document.c.saved_at.desc())
+    ).scalar()
+    if decided is None:
+        raise LookupError("no submitted 24-hour assessment on the case")
+    deadline: datetime = decided + timedelta(days=ORIENTATION_DAYS)
+    return deadline
+
+
+def orientation_content(
+    conn: Connection, underretning_id: uuid.UUID, outcome: str
+) -> tuple[Any, str, str]:
+    """Whether the municipality started an investigation or measure; nothing more (the duty of
+    confidentiality allows no details)."""
+    row = conn.execute(select(underretning).where(underretning.c.id == underretning_id)).one()
+    started = STARTED_SOMETHING.get(outcome, False)
+    body = f"Kære {row.reporter_organisation or 'afsender'}\n\n" + (
+        "Vi orienterer dig om, at kommunen har iværksat en undersøgelse eller en indsats "
+        "på baggrund af din underretning.\n"
+        if started
+        else "Vi orienterer dig om, at kommunen ikke iværksætter en undersøgelse eller en "
+        "indsats på baggrund af din underretning.\n"
+    )
+    return row, "Orientering om din underretning", body

@@ -306,3 +306,51 @@ def test_abuse_report_requires_a_conversation_with_the_child(
     )
     assert held.status_code == 204, held.text
     assert "to_boernefaglig_undersoegelse" in ended_at(platform, key)
+
+
+def test_professional_reporter_is_told_whether_something_was_started(
+    platform: Platform, caseworker: ApiClient
+) -> None:
+    """After the decision a professional reporter gets an orientation (D3, soft, 14 days): that
+    an investigation was started, and nothing more."""
+    received = receive(
+        caseworker,
+        report(
+            reporter_type="professional",
+            reporter_organisation="Børnehaven Mælkebøtten",
+            reporter_email="leder@boernehaven.example",
+        ),
+    )
+    case_id = received["case_id"]
+    task = open_task(caseworker, case_id, "24-timers vurdering")
+    done = caseworker.post(f"/api/tasks/{task['id']}/complete", {**ASSESSMENT, "outcome": "bfu"})
+    assert done.status_code == 204, done.text
+
+    def orientation() -> Any:
+        with platform.db.connect() as conn:
+            return conn.execute(
+                select(letter).where(
+                    letter.c.case_id == uuid.UUID(case_id), letter.c.kind == "orientering"
+                )
+            ).first()
+
+    assert eventually(orientation).recipient_kind == "email"
+    key = int(task["process_instance_key"])
+    d3 = eventually(
+        lambda: [
+            t
+            for t in rows(platform.db, rm.timer, process_instance_key=key)
+            if t.deadline_rule == "D3" and t.state == "CANCELED"
+        ]
+    )
+    with platform.db.connect() as conn:
+        decided_at = conn.execute(
+            select(form_document.c.saved_at).where(form_document.c.user_task_key == int(task["id"]))
+        ).scalar()
+    assert d3[0].due_at == decided_at.replace(
+        microsecond=decided_at.microsecond // 1000 * 1000
+    ) + timedelta(days=14)
+    deadlines = {
+        d["rule_id"]: d for d in caseworker.get(f"/api/cases/{case_id}").json()["deadlines"]
+    }
+    assert deadlines["D3"]["state"] == "met" and deadlines["D3"]["hard"] is False
