@@ -1,6 +1,7 @@
 """Job workers that join a case's processes together and compute their deadlines."""
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 from pyzeebe import Job, ZeebeTaskRouter
 
@@ -74,7 +75,7 @@ def publish_start(
     router,
     "deadline.compute-bfu",
     label="Beregn BFU-frist (4 måneder)",
-    outputs=("d5DueAt",),
+    outputs=("d5DueAt", "d5bRemindersFrom"),
     timeout_ms=15_000,
 )
 def compute_bfu_deadline(caseId: str, underretningId: str = "") -> dict[str, object]:
@@ -84,7 +85,14 @@ def compute_bfu_deadline(caseId: str, underretningId: str = "") -> dict[str, obj
         due = workflow.bfu_deadline(
             conn, uuid.UUID(caseId), uuid.UUID(underretningId) if underretningId else None
         )
-    return {"d5DueAt": due.isoformat()}
+    # D5b: after a breach, reminders every 14 days until the investigation is done.
+    reminders_from = due + timedelta(days=14)
+    return {"d5DueAt": due.isoformat(), "d5bRemindersFrom": _iso_z(reminders_from)}
+
+
+def _iso_z(moment: datetime) -> str:
+    """ISO 8601 in UTC with a Z, as the engine's repeating-interval syntax expects."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @task(

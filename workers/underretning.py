@@ -43,12 +43,19 @@ def record_breach(caseId: str, job: Job) -> dict[str, object]:
     rule_id = job.custom_headers.get("ruleId", "")
     if not rule_id:
         raise ValueError("the task has no ruleId header")
+    # A repeating reminder raises one advis per firing (its element instance), a breach one only.
+    kind = (
+        f"reminder-{job.element_instance_key}"
+        if job.custom_headers.get("repeating") == "true"
+        else "deadline_breached"
+    )
     with resources().engine.begin() as conn:
         workflow.record_advis(
             conn,
             case_id=uuid.UUID(caseId),
             rule_id=rule_id,
             process_instance_key=job.process_instance_key,
+            kind=kind,
         )
     return {}
 

@@ -71,7 +71,12 @@ def _jsonable(value: Any) -> Any:
 
 
 def record_advis(
-    conn: Connection, *, case_id: uuid.UUID, rule_id: str, process_instance_key: int
+    conn: Connection,
+    *,
+    case_id: uuid.UUID,
+    rule_id: str,
+    process_instance_key: int,
+    kind: str = "deadline_breached",
 ) -> None:
     """One advis for the team leader per breached rule and instance, however often retried."""
     org_unit_id = conn.execute(select(case.c.org_unit_id).where(case.c.id == case_id)).scalar()
@@ -82,7 +87,7 @@ def record_advis(
             case_id=case_id,
             org_unit_id=org_unit_id,
             rule_id=rule_id,
-            kind="deadline_breached",
+            kind=kind,
             for_role="team_leader",
             process_instance_key=process_instance_key,
         )
