@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -83,11 +83,21 @@ def test_bfu_runs_with_its_4_month_deadline(platform: Platform, caseworker: ApiC
     case_id, received_at = start_underretning(caseworker, "bfu")
     talk = task_named(caseworker, case_id, "Børnesamtale")
     (bfu,) = eventually(lambda: instances(platform, case_id, "boernefaglig_undersoegelse"))
-    (d5,) = eventually(
-        lambda: rows(platform.db, rm.timer, process_instance_key=bfu.process_instance_key)
+    timers = eventually(
+        lambda: (
+            {
+                t.deadline_rule: t
+                for t in rows(platform.db, rm.timer, process_instance_key=bfu.process_instance_key)
+            }
+            if len(rows(platform.db, rm.timer, process_instance_key=bfu.process_instance_key)) == 2
+            else None
+        )
     )
-    assert d5.deadline_rule == "D5"
-    assert d5.due_at == months_deadline(received_at, 4)
+    assert timers["D5"].due_at == months_deadline(received_at, 4)
+    # D5b reminders start 14 days after the D5 date (whole seconds in the engine's syntax).
+    assert timers["D5b"].due_at == (months_deadline(received_at, 4) + timedelta(days=14)).replace(
+        microsecond=0
+    )
     assert talk["due_at"] is not None
     complete(caseworker, talk, TALK)
     document = task_named(caseworker, case_id, "Børnefaglig undersøgelse")
