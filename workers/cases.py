@@ -8,7 +8,7 @@ from pyzeebe import Job, ZeebeTaskRouter
 from adapters.digitalpost import Recipient
 from api.cases import decisions, workflow
 from workers.base import task
-from workers.resources import resources
+from workers.resources import resources, send_letter
 
 router = ZeebeTaskRouter()
 
@@ -140,24 +140,18 @@ def send_decision(caseId: str, job: Job) -> dict[str, object]:
         recipients = decisions.custody_recipients(conn, case_id)
     if not recipients:
         raise ValueError("no party to send the decision to (CPR has no custody holder)")
-    delivered = None
-    for number, cpr in enumerate(recipients):
-        key = f"afgoerelse-{job.process_instance_key}-{number}"
-        delivery = res.mailbox.send(
-            recipient=Recipient("cpr", cpr), subject=subject, body=body, idempotency_key=key
-        )
-        with res.engine.begin() as conn:
-            workflow.record_letter(
-                conn,
-                case_id=case_id,
-                kind="afgoerelse",
-                recipient_kind="cpr",
-                idempotency_key=key,
-                message_id=delivery.message_id,
-                delivered_at=delivery.delivered_at,
-            )
-        delivered = max(delivered or delivery.delivered_at, delivery.delivered_at)
-    assert delivered is not None
+    delivered = max(
+        send_letter(
+            res,
+            case_id=case_id,
+            kind="afgoerelse",
+            recipient=Recipient("cpr", cpr),
+            subject=subject,
+            body=body,
+            idempotency_key=f"afgoerelse-{job.process_instance_key}-{number}",
+        ).delivered_at
+        for number, cpr in enumerate(recipients)
+    )
     return {
         "decisionDeliveredAt": delivered.isoformat(),
         "appealWindowEndsAt": (delivered + decisions.APPEAL_WINDOW).isoformat(),
@@ -178,21 +172,13 @@ def send_appeal_package(caseId: str, job: Job) -> dict[str, object]:
     with res.engine.begin() as conn:
         documents = workflow.document_list(conn, case_id)
     body = "Klagesag med dokumentliste:\n" + "\n".join(documents)
-    key = f"klagepakke-{job.process_instance_key}"
-    delivery = res.mailbox.send(
+    send_letter(
+        res,
+        case_id=case_id,
+        kind="klagepakke",
         recipient=Recipient("cvr", res.ankestyrelsen_cvr),
         subject="Klage over afgørelse",
         body=body,
-        idempotency_key=key,
+        idempotency_key=f"klagepakke-{job.process_instance_key}",
     )
-    with res.engine.begin() as conn:
-        workflow.record_letter(
-            conn,
-            case_id=case_id,
-            kind="klagepakke",
-            recipient_kind="cvr",
-            idempotency_key=key,
-            message_id=delivery.message_id,
-            delivered_at=delivery.delivered_at,
-        )
     return {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,7 +10,8 @@ from sqlalchemy import Engine
 
 from adapters.cpr import CprClient, CprSettings, InvocationContext
 from adapters.cpr.simulator import accepted_invocation_context
-from adapters.digitalpost import LocalMailbox
+from adapters.digitalpost import Delivery, LocalMailbox, Recipient
+from api.cases.workflow import record_letter
 from api.clock import Clock
 from api.db import make_engine
 from api.settings import Settings
@@ -54,6 +56,34 @@ def _invocation_context(settings: Settings) -> InvocationContext:
         user_uuid=settings.cpr_user_uuid or "",
         service_uuid=settings.cpr_service_uuid or "",
     )
+
+
+def send_letter(
+    res: Resources,
+    *,
+    case_id: uuid.UUID,
+    kind: str,
+    recipient: Recipient,
+    subject: str,
+    body: str,
+    idempotency_key: str,
+) -> Delivery:
+    """Send through Digital Post and record the letter on the case; a retried job with the same
+    key sends nothing new and records nothing twice."""
+    delivery = res.mailbox.send(
+        recipient=recipient, subject=subject, body=body, idempotency_key=idempotency_key
+    )
+    with res.engine.begin() as conn:
+        record_letter(
+            conn,
+            case_id=case_id,
+            kind=kind,
+            recipient_kind=recipient.kind,
+            idempotency_key=idempotency_key,
+            message_id=delivery.message_id,
+            delivered_at=delivery.delivered_at,
+        )
+    return delivery
 
 
 def resources() -> Resources:

@@ -9,7 +9,7 @@ from adapters.digitalpost import Recipient
 from adapters.errors import NotFound
 from api.cases import workflow
 from workers.base import task
-from workers.resources import resources
+from workers.resources import resources, send_letter
 
 router = ZeebeTaskRouter()
 
@@ -72,23 +72,15 @@ def send_kvittering(caseId: str, underretningId: str) -> dict[str, object]:
     res = resources()
     with res.engine.begin() as conn:
         row, subject, body = workflow.kvittering_content(conn, uuid.UUID(underretningId))
-    key = f"kvittering-{underretningId}"
-    delivery = res.mailbox.send(
+    delivery = send_letter(
+        res,
+        case_id=uuid.UUID(caseId),
+        kind="kvittering",
         recipient=Recipient("email", row.reporter_email or row.reporter_organisation or ""),
         subject=subject,
         body=body,
-        idempotency_key=key,
+        idempotency_key=f"kvittering-{underretningId}",
     )
-    with res.engine.begin() as conn:
-        workflow.record_letter(
-            conn,
-            case_id=uuid.UUID(caseId),
-            kind="kvittering",
-            recipient_kind="email",
-            idempotency_key=key,
-            message_id=delivery.message_id,
-            delivered_at=delivery.delivered_at,
-        )
     return {"kvitteringDeliveredAt": delivery.delivered_at.isoformat()}
 
 
@@ -117,21 +109,13 @@ def send_orientering(caseId: str, underretningId: str, outcome: str) -> dict[str
     res = resources()
     with res.engine.begin() as conn:
         row, subject, body = workflow.orientation_content(conn, uuid.UUID(underretningId), outcome)
-    key = f"orientering-{underretningId}"
-    delivery = res.mailbox.send(
+    send_letter(
+        res,
+        case_id=uuid.UUID(caseId),
+        kind="orientering",
         recipient=Recipient("email", row.reporter_email or row.reporter_organisation or ""),
         subject=subject,
         body=body,
-        idempotency_key=key,
+        idempotency_key=f"orientering-{underretningId}",
     )
-    with res.engine.begin() as conn:
-        workflow.record_letter(
-            conn,
-            case_id=uuid.UUID(caseId),
-            kind="orientering",
-            recipient_kind="email",
-            idempotency_key=key,
-            message_id=delivery.message_id,
-            delivered_at=delivery.delivered_at,
-        )
     return {}

@@ -10,7 +10,8 @@ from sqlalchemy import Connection, select
 from sqlalchemy.dialects.postgresql import insert
 
 from api.calendar.working_days import COPENHAGEN
-from api.cases.tables import appeal, case, form_document, person
+from api.cases.tables import appeal, case, person
+from api.cases.workflow import latest_submitted
 from api.org.tables import municipality
 
 APPEAL_WINDOW = timedelta(weeks=4)  # D16: 4 weeks from delivery (FVL, Ankestyrelsen)
@@ -28,18 +29,10 @@ def approval_required(conn: Connection, case_id: uuid.UUID, subject: str) -> boo
 
 
 def latest_document(conn: Connection, case_id: uuid.UUID, form_id: str) -> dict[str, Any]:
-    data = conn.execute(
-        select(form_document.c.data)
-        .where(
-            form_document.c.case_id == case_id,
-            form_document.c.form_id == form_id,
-            form_document.c.status == "submitted",
-        )
-        .order_by(form_document.c.saved_at.desc())
-    ).scalar()
-    if data is None:
+    row = latest_submitted(conn, case_id, form_id)
+    if row is None:
         raise LookupError(f"the case has no submitted {form_id} document")
-    return dict(data)
+    return dict(row.data)
 
 
 def hearing_ends(conn: Connection, case_id: uuid.UUID) -> datetime:

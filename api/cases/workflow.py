@@ -16,6 +16,19 @@ from api.cases.cpr import CprNumber
 from api.cases.tables import advis, case, form_document, letter, outbox, person, underretning
 
 
+def latest_submitted(conn: Connection, case_id: uuid.UUID, form_id: str) -> Any:
+    """The newest submitted document of a form on the case (data, saved_at), or None."""
+    return conn.execute(
+        select(form_document.c.data, form_document.c.saved_at)
+        .where(
+            form_document.c.case_id == case_id,
+            form_document.c.form_id == form_id,
+            form_document.c.status == "submitted",
+        )
+        .order_by(form_document.c.saved_at.desc())
+    ).first()
+
+
 def child_cpr_to_look_up(conn: Connection, case_id: uuid.UUID) -> tuple[uuid.UUID, str]:
     """The person to look up for a case and their CPR number.
 
@@ -27,15 +40,7 @@ def child_cpr_to_look_up(conn: Connection, case_id: uuid.UUID) -> tuple[uuid.UUI
         .join(person, person.c.id == case.c.child_id)
         .where(case.c.id == case_id)
     ).one()
-    identified = conn.execute(
-        select(form_document.c.data)
-        .where(
-            form_document.c.case_id == case_id,
-            form_document.c.form_id == "identify_child",
-            form_document.c.status == "submitted",
-        )
-        .order_by(form_document.c.saved_at.desc())
-    ).first()
+    identified = latest_submitted(conn, case_id, "identify_child")
     if identified is not None:
         cpr = CprNumber(identified.data["child_cpr"]).value
         if cpr != row.cpr:
@@ -188,18 +193,10 @@ STARTED_SOMETHING = {"afdaekning": True, "bfu": True, "acute": True, "close": Fa
 
 def orientation_deadline(conn: Connection, case_id: uuid.UUID) -> datetime:
     """14 days after the 24-hour assessment was submitted (the decision's time, a case fact)."""
-    decided = conn.execute(
-        select(form_document.c.saved_at)
-        .where(
-            form_document.c.case_id == case_id,
-            form_document.c.form_id == "underretning_vurdering",
-            form_document.c.status == "submitted",
-        )
-        .order_by(form_document.c.saved_at.desc())
-    ).scalar()
+    decided = latest_submitted(conn, case_id, "underretning_vurdering")
     if decided is None:
         raise LookupError("no submitted 24-hour assessment on the case")
-    deadline: datetime = decided + timedelta(days=ORIENTATION_DAYS)
+    deadline: datetime = decided.saved_at + timedelta(days=ORIENTATION_DAYS)
     return deadline
 
 
