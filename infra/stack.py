@@ -245,9 +245,6 @@ class Postgres:
             capture_output=True,
         )
 
-    def admin_url(self, database: str = "postgres") -> str:
-        return f"postgresql+psycopg://postgres:{self.password}@127.0.0.1:{self.port}/{database}"
-
     def ensure_database(self, name: str) -> tuple[str, str]:
         """Create the database and its two roles if missing; return (owner URL, app URL).
 

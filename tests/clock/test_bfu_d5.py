@@ -1,158 +1,105 @@
-"""D5 (BL § 20 stk. 3): a BFU not done after 4 months asks for a foreløbig vurdering."""
+"""D5 (BL § 20 stk. 3): a BFU not done after 4 months asks for a foreløbig vurdering, and the
+leader is reminded every 14 days until it is done (D5b)."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from api.cases.tables import advis
-from api.testdata.cpr import synthetic_cpr
 from tests.clock.test_timers import wait_until_idle
 from tests.harness.api import ApiClient
 from tests.harness.engine import EngineClock
 from tests.harness.platform import Platform
 from tests.harness.waiting import eventually
+from tests.platform.test_investigation import BFU, TALK, complete, start_underretning
 
 pytestmark = pytest.mark.clock
 
 
+@pytest.fixture
+def caseworker(clock_platform: Platform) -> Iterator[ApiClient]:
+    client = ApiClient(f"http://127.0.0.1:{clock_platform.stack.ports.api}", "caseworker")
+    yield client
+    client.close()
+
+
+def open_task(client: ApiClient, case_id: str, name: str) -> dict[str, Any] | None:
+    tasks = client.get("/api/tasks", case_id=case_id).json()
+    return next((t for t in tasks if t["name"] == name), None)
+
+
+def breach_d5(platform: Platform, clock: EngineClock, client: ApiClient) -> str:
+    """A BFU received at the engine's now, then the clock moved past its 4 months."""
+    case_id, _ = start_underretning(client, "bfu", clock.now())
+    eventually(lambda: open_task(client, case_id, "Børnesamtale"))
+    wait_until_idle(platform)
+    clock.advance(timedelta(days=124))
+    eventually(
+        lambda: open_task(client, case_id, "Foreløbig vurdering"),
+        what="foreløbig vurdering requested",
+    )
+    return case_id
+
+
+def advis_of(platform: Platform, case_id: str, rule_id: str) -> list[str]:
+    with platform.db.connect() as conn:
+        return list(
+            conn.execute(
+                select(advis.c.kind).where(
+                    advis.c.case_id == uuid.UUID(case_id), advis.c.rule_id == rule_id
+                )
+            ).scalars()
+        )
+
+
 def test_missed_4_months_raise_advis_and_foreloebig_vurdering(
-    clock_platform: Platform, clock: EngineClock
+    clock_platform: Platform, clock: EngineClock, caseworker: ApiClient
 ) -> None:
     """The investigation stays open; the leader gets one advis and one task asking why; the
     caseworker is asked for a foreløbig vurdering; the case page shows D5 as breached."""
     platform = clock_platform
-    client = ApiClient(f"http://127.0.0.1:{platform.stack.ports.api}", "caseworker")
-    created = client.post(
-        "/api/underretninger",
-        {
-            "child_cpr": synthetic_cpr(uuid.uuid4().hex),
-            "received_at": clock.now().isoformat(),
-            "reporter_type": "anonymous",
-            "concern": "Barnet passer sine små søskende om natten.",
-        },
-    )
-    case_id = created.json()["case_id"]
-
-    def task(name: str) -> dict | None:
-        tasks = client.get("/api/tasks", case_id=case_id).json()
-        return next((t for t in tasks if t["name"] == name), None)
-
-    assessment = eventually(lambda: task("24-timers vurdering"))
-    done = client.post(
-        f"/api/tasks/{assessment['id']}/complete",
-        {
-            "acute_risk": "no",
-            "assessment": "Skal undersøges grundigt.",
-            "outcome": "bfu",
-        },
-    )
-    assert done.status_code == 204, done.text
-    eventually(lambda: task("Børnesamtale"))
-    wait_until_idle(platform)
-    clock.advance(timedelta(days=124))
-
-    eventually(lambda: task("Foreløbig vurdering"), what="foreløbig vurdering requested")
+    case_id = breach_d5(platform, clock, caseworker)
     leader = ApiClient(f"http://127.0.0.1:{platform.stack.ports.api}", "leader")
     reason = eventually(
-        lambda: [
-            t
-            for t in leader.get("/api/tasks", case_id=case_id).json()
-            if t["name"] == "Årsag til overskredet 4-måneders frist"
-        ]
+        lambda: open_task(leader, case_id, "Årsag til overskredet 4-måneders frist")
     )
-    assert reason[0]["candidate_groups"] == ["901-modtagelse-ledere"]
+    assert reason["candidate_groups"] == ["901-modtagelse-ledere"]
     leader.close()
-    assert task("Børnesamtale") is not None, "the investigation itself goes on"
-    with platform.db.connect() as conn:
-        raised = (
-            conn.execute(select(advis.c.rule_id).where(advis.c.case_id == uuid.UUID(case_id)))
-            .scalars()
-            .all()
-        )
-    assert "D5" in raised
+    assert open_task(caseworker, case_id, "Børnesamtale") is not None, "the investigation goes on"
+    assert advis_of(platform, case_id, "D5") == ["deadline_breached"]
     deadlines = {
-        d["rule_id"]: d["state"] for d in client.get(f"/api/cases/{case_id}").json()["deadlines"]
+        d["rule_id"]: d["state"]
+        for d in caseworker.get(f"/api/cases/{case_id}").json()["deadlines"]
     }
     assert deadlines["D5"] == "breached" and deadlines["D1"] == "met"
-    client.close()
 
 
 def test_reminders_every_14_days_after_the_breach_until_the_bfu_is_done(
-    clock_platform: Platform, clock: EngineClock
+    clock_platform: Platform, clock: EngineClock, caseworker: ApiClient
 ) -> None:
     """D5b: 14 and 28 days after the 4-month deadline the leader is reminded; once the BFU is
     done the reminders stop."""
     platform = clock_platform
-    client = ApiClient(f"http://127.0.0.1:{platform.stack.ports.api}", "caseworker")
-    created = client.post(
-        "/api/underretninger",
-        {
-            "child_cpr": synthetic_cpr(uuid.uuid4().hex),
-            "received_at": clock.now().isoformat(),
-            "reporter_type": "anonymous",
-            "concern": "Barnet er ofte alene hjemme om aftenen.",
-        },
-    )
-    case_id = created.json()["case_id"]
-
-    def task(name: str) -> dict | None:
-        tasks = client.get("/api/tasks", case_id=case_id).json()
-        return next((t for t in tasks if t["name"] == name), None)
-
-    def reminders() -> list[str]:
-        with platform.db.connect() as conn:
-            return list(
-                conn.execute(
-                    select(advis.c.kind).where(
-                        advis.c.case_id == uuid.UUID(case_id), advis.c.rule_id == "D5b"
-                    )
-                ).scalars()
-            )
-
-    assessment = eventually(lambda: task("24-timers vurdering"))
-    client.post(
-        f"/api/tasks/{assessment['id']}/complete",
-        {"acute_risk": "no", "assessment": "Skal undersøges grundigt.", "outcome": "bfu"},
-    )
-    talk = eventually(lambda: task("Børnesamtale"))
+    case_id = breach_d5(platform, clock, caseworker)
     wait_until_idle(platform)
-    clock.advance(timedelta(days=124))
-    eventually(lambda: task("Foreløbig vurdering"))
-    wait_until_idle(platform)
-    assert reminders() == []
+    assert advis_of(platform, case_id, "D5b") == []
     clock.advance(timedelta(days=15))
-    eventually(lambda: len(reminders()) == 1, what="first reminder")
+    eventually(lambda: len(advis_of(platform, case_id, "D5b")) == 1, what="first reminder")
     wait_until_idle(platform)
     clock.advance(timedelta(days=14))
-    eventually(lambda: len(reminders()) == 2, what="second reminder")
+    eventually(lambda: len(advis_of(platform, case_id, "D5b")) == 2, what="second reminder")
 
-    assert (
-        client.post(
-            f"/api/tasks/{talk['id']}/complete",
-            {"held": "yes", "held_on": "2026-11-20", "summary": "Barnet ønsker hjælp til lektier."},
-        ).status_code
-        == 204
-    )
-    document = eventually(lambda: task("Børnefaglig undersøgelse"))
-    assert (
-        client.post(
-            f"/api/tasks/{document['id']}/complete",
-            {
-                "child_perspective": "Barnet vil gerne have voksne omkring sig.",
-                "analysis": "Forældrene arbejder om aftenen; netværket er lille.",
-                "conclusion": "Støtte i hjemmet og en kontaktperson.",
-                "recommendation": "none",
-            },
-        ).status_code
-        == 204
-    )
-    eventually(lambda: task("Børnefaglig undersøgelse") is None)
+    complete(caseworker, open_task(caseworker, case_id, "Børnesamtale"), TALK)  # type: ignore[arg-type]
+    document = eventually(lambda: open_task(caseworker, case_id, "Børnefaglig undersøgelse"))
+    complete(caseworker, document, {**BFU, "recommendation": "none"})
+    eventually(lambda: open_task(caseworker, case_id, "Børnefaglig undersøgelse") is None)
     wait_until_idle(platform)
     clock.advance(timedelta(days=15))
     wait_until_idle(platform)
-    assert len(reminders()) == 2, "no reminder after the investigation ended"
-    client.close()
+    assert len(advis_of(platform, case_id, "D5b")) == 2, "no reminder after the BFU ended"

@@ -40,8 +40,13 @@ def complete(client: ApiClient, task: dict[str, Any], data: dict[str, Any]) -> N
     assert response.status_code == 204, response.text
 
 
-def start_underretning(client: ApiClient, outcome: str) -> tuple[str, datetime]:
-    received_at = datetime.now(UTC)
+def start_underretning(
+    client: ApiClient, outcome: str, received_at: datetime | None = None
+) -> tuple[str, datetime]:
+    """Receive an underretning and decide its 24-hour assessment with `outcome`.
+
+    Clock tests pass the engine's now as `received_at`."""
+    received_at = received_at or datetime.now(UTC)
     created = client.post(
         "/api/underretninger",
         {
