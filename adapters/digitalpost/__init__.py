@@ -1,5 +1,11 @@
 """Digital Post: the simple adapter the underretning flow needs until SF1601 is built."""
 
-from adapters.digitalpost.simple import Delivery, LocalMailbox, Recipient
+from adapters.digitalpost.simple import (
+    Attachment,
+    Delivery,
+    LocalMailbox,
+    Recipient,
+    read_message,
+)
 
-__all__ = ["Delivery", "LocalMailbox", "Recipient"]
+__all__ = ["Attachment", "Delivery", "LocalMailbox", "Recipient", "read_message"]
