@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from functools import lru_cache
 
 import httpx
 
@@ -26,3 +27,11 @@ class Clock:
             self._offset = response.json()["epochMilli"] / 1000 - time.time()
             self._checked = time.monotonic()
         return datetime.fromtimestamp(time.time() + self._offset, tz=UTC)
+
+
+@lru_cache(maxsize=1)
+def current() -> Clock:
+    """The API's clock, from the settings (the engine's clock only in a controlled-clock stack)."""
+    from api.settings import get_settings
+
+    return Clock(get_settings().engine_clock_url)

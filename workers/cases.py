@@ -1,14 +1,15 @@
 """Job workers that join a case's processes together and compute their deadlines."""
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from pyzeebe import Job, ZeebeTaskRouter
 
-from adapters.digitalpost import Recipient
-from api.cases import decisions, workflow
+from adapters.digitalpost import Attachment, Recipient
+from api.cases import appeal_package, decisions, hearings, workflow
+from api.documents.pdf import document_list_lines, render_appeal_package
 from workers.base import task
-from workers.resources import resources, send_letter
+from workers.resources import engine_time, resources, send_letter
 
 router = ZeebeTaskRouter()
 
@@ -87,12 +88,7 @@ def compute_bfu_deadline(caseId: str, underretningId: str = "") -> dict[str, obj
         )
     # D5b: after a breach, reminders every 14 days until the investigation is done.
     reminders_from = due + timedelta(days=14)
-    return {"d5DueAt": due.isoformat(), "d5bRemindersFrom": _iso_z(reminders_from)}
-
-
-def _iso_z(moment: datetime) -> str:
-    """ISO 8601 in UTC with a Z, as the engine's repeating-interval syntax expects."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {"d5DueAt": due.isoformat(), "d5bRemindersFrom": engine_time(reminders_from)}
 
 
 @task(
@@ -111,16 +107,49 @@ def check_approval(caseId: str, recommendation: str = "") -> dict[str, object]:
 
 @task(
     router,
-    "deadline.compute-hearing",
-    label="Beregn høringsfrist",
-    outputs=("hearingEndsAt",),
-    timeout_ms=15_000,
+    "digitalpost.send-hearing",
+    label="Send partshøring (Digital Post)",
+    outputs=("hearingId", "hearingEndsAt", "hearingExempt"),
+    timeout_ms=30_000,
 )
-def compute_hearing(caseId: str) -> dict[str, object]:
-    """D20: the hearing period the caseworker set in the partshøring, from the case store."""
-    with resources().engine.begin() as conn:
-        ends = decisions.hearing_ends(conn, uuid.UUID(caseId))
-    return {"hearingEndsAt": ends.isoformat()}
+def send_hearing(caseId: str, job: Job) -> dict[str, object]:
+    """Send the partshøring to the custody holders from CPR; the period the caseworker set runs
+    from the delivery (D20). Exempt (0 days, FVL § 19 stk. 2): nothing is sent. A retried job
+    sends nothing twice and gets the same hearing back."""
+    res = resources()
+    case_id = uuid.UUID(caseId)
+    with res.engine.begin() as conn:
+        plan = hearings.plan(conn, case_id)
+    key = f"partshoering-{job.process_instance_key}-{job.element_instance_key}"
+    delivered = None
+    if not plan.exempt:
+        delivered = max(
+            send_letter(
+                res,
+                case_id=case_id,
+                kind="partshoering",
+                recipient=Recipient("cpr", cpr),
+                subject="Partshøring: dine bemærkninger til sagen om dit barn",
+                body=hearings.letter_body(plan, number),
+                idempotency_key=f"{key}-{number}",
+            ).delivered_at
+            for number, cpr in enumerate(plan.parties)
+        )
+    with res.engine.begin() as conn:
+        row = hearings.record(
+            conn,
+            case_id=case_id,
+            process_instance_key=job.process_instance_key,
+            idempotency_key=key,
+            hearing_plan=plan,
+            delivered=delivered,
+            now=res.clock.now(),
+        )
+    return {
+        "hearingId": str(row.id),
+        "hearingEndsAt": row.ends_at.isoformat(),
+        "hearingExempt": row.exempt,
+    }
 
 
 @task(
@@ -166,12 +195,16 @@ def send_decision(caseId: str, job: Job) -> dict[str, object]:
     timeout_ms=30_000,
 )
 def send_appeal_package(caseId: str, job: Job) -> dict[str, object]:
-    """The appeal with the case's document list goes to Ankestyrelsen by Digital Post (CVR)."""
+    """The appeal package as a PDF (decision, appeal, genvurdering and every document of the
+    case) with the document list in the letter, to Ankestyrelsen by Digital Post (CVR)."""
     res = resources()
     case_id = uuid.UUID(caseId)
     with res.engine.begin() as conn:
-        documents = workflow.document_list(conn, case_id)
-    body = "Klagesag med dokumentliste:\n" + "\n".join(documents)
+        package = appeal_package.build(conn, case_id, job.process_instance_key, res.clock.now())
+    body = (
+        f"Klage over kommunens afgørelse i sag {package.case_number}. Sagens akter er vedlagt "
+        "som PDF.\n\nDokumentliste:\n" + "\n".join(document_list_lines(package)) + "\n"
+    )
     send_letter(
         res,
         case_id=case_id,
@@ -180,5 +213,12 @@ def send_appeal_package(caseId: str, job: Job) -> dict[str, object]:
         subject="Klage over afgørelse",
         body=body,
         idempotency_key=f"klagepakke-{job.process_instance_key}",
+        attachments=[
+            Attachment(
+                f"klagesag-{package.case_number}.pdf",
+                "application/pdf",
+                render_appeal_package(package),
+            )
+        ],
     )
     return {}

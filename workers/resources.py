@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
 
 from adapters.cpr import CprClient, CprSettings, InvocationContext
 from adapters.cpr.simulator import accepted_invocation_context
-from adapters.digitalpost import Delivery, LocalMailbox, Recipient
+from adapters.digitalpost import Attachment, Delivery, LocalMailbox, Recipient
 from api.cases.workflow import record_letter
 from api.clock import Clock
 from api.db import make_engine
@@ -23,6 +25,7 @@ class Resources:
     cpr: CprClient
     mailbox: LocalMailbox
     ankestyrelsen_cvr: str
+    clock: Clock
 
 
 _current: Resources | None = None
@@ -30,6 +33,7 @@ _current: Resources | None = None
 
 def init(settings: Settings) -> Resources:
     global _current
+    clock = Clock(settings.engine_clock_url)
     _current = Resources(
         engine=make_engine(settings, pool_size=4),
         cpr=CprClient(
@@ -40,8 +44,9 @@ def init(settings: Settings) -> Resources:
                 timeout_seconds=settings.cpr_timeout_seconds,
             )
         ),
-        mailbox=LocalMailbox(Path(settings.mailbox_dir), now=Clock(settings.engine_clock_url).now),
+        mailbox=LocalMailbox(Path(settings.mailbox_dir), now=clock.now),
         ankestyrelsen_cvr=settings.ankestyrelsen_cvr,
+        clock=clock,
     )
     return _current
 
@@ -67,11 +72,16 @@ def send_letter(
     subject: str,
     body: str,
     idempotency_key: str,
+    attachments: Sequence[Attachment] = (),
 ) -> Delivery:
     """Send through Digital Post and record the letter on the case; a retried job with the same
     key sends nothing new and records nothing twice."""
     delivery = res.mailbox.send(
-        recipient=recipient, subject=subject, body=body, idempotency_key=idempotency_key
+        recipient=recipient,
+        subject=subject,
+        body=body,
+        idempotency_key=idempotency_key,
+        attachments=attachments,
     )
     with res.engine.begin() as conn:
         record_letter(
@@ -84,6 +94,12 @@ def send_letter(
             delivered_at=delivery.delivered_at,
         )
     return delivery
+
+
+def engine_time(moment: datetime) -> str:
+    """ISO 8601 in UTC with a Z and whole seconds, as the engine's repeating-interval (cycle
+    timer) syntax expects."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def resources() -> Resources:

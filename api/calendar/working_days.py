@@ -41,3 +41,12 @@ def add_working_days(received_at: datetime, days: int, calendar: WorkingCalendar
     last_day = deadline_date(received_at, days, calendar)
     end = datetime.combine(last_day + timedelta(days=1), time(), tzinfo=COPENHAGEN)
     return end.astimezone(UTC)
+
+
+def end_of_days(moment: datetime, days: int) -> datetime:
+    """Midnight (Copenhagen) after the day `days` calendar days after `moment`'s day: the end of
+    a period "within N days of receipt", as a hearing period or a reply period is counted."""
+    last_day = moment.astimezone(COPENHAGEN).date() + timedelta(days=days)
+    return datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=COPENHAGEN).astimezone(
+        UTC
+    )

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, select
 from sqlalchemy.dialects.postgresql import insert
 
-from api.calendar.working_days import COPENHAGEN
 from api.cases.tables import appeal, case, person
 from api.cases.workflow import latest_submitted
 from api.org.tables import municipality
@@ -33,15 +32,6 @@ def latest_document(conn: Connection, case_id: uuid.UUID, form_id: str) -> dict[
     if row is None:
         raise LookupError(f"the case has no submitted {form_id} document")
     return dict(row.data)
-
-
-def hearing_ends(conn: Connection, case_id: uuid.UUID) -> datetime:
-    """Midnight (Copenhagen) after the last day of the hearing the caseworker set (D20)."""
-    hearing = latest_document(conn, case_id, "partshoering")
-    last_day = date.fromisoformat(hearing["sent_on"]) + timedelta(days=int(hearing["hearing_days"]))
-    return datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=COPENHAGEN).astimezone(
-        UTC
-    )
 
 
 def decision_letter(conn: Connection, case_id: uuid.UUID) -> tuple[str, str, bool]:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
 
+from api import clock
 from api.auth.principal import Principal
 from api.cases.cpr import CprNumber
+from api.cases.hearings import hearings_view
+from api.cases.statements import statements_view
 from api.cases.tables import advis, case, form_document, person, underretning
 from api.processes.service import instances_of_case
 from api.projector import tables as rm
@@ -59,7 +62,7 @@ def _rule(rule_id: str | None) -> dict[str, Any]:
     return {"rule_id": rule_id, "label": None, "basis": None, "hard": None}
 
 
-def deadlines(conn: Connection, instance_keys: list[int]) -> list[dict[str, Any]]:
+def deadlines(conn: Connection, instance_keys: list[int], now: datetime) -> list[dict[str, Any]]:
     if not instance_keys:
         return []
     timers = conn.execute(
@@ -68,7 +71,6 @@ def deadlines(conn: Connection, instance_keys: list[int]) -> list[dict[str, Any]
         .where(rm.timer.c.deadline_rule.is_not(None))
         .order_by(rm.timer.c.due_at)
     )
-    now = datetime.now(UTC)
     return [
         {
             **_rule(t.deadline_rule),
@@ -111,6 +113,7 @@ def timeline(conn: Connection, case_id: uuid.UUID) -> list[dict[str, Any]]:
 
 def case_view(conn: Connection, row: Any) -> dict[str, Any]:
     instances = instances_of_case(conn, row.id)
+    now = clock.current().now()
     return {
         "id": str(row.id),
         "case_number": row.case_number,
@@ -121,7 +124,9 @@ def case_view(conn: Connection, row: Any) -> dict[str, Any]:
         "restricted": row.restricted,
         "child": child_view(conn, row.child_id),
         "timeline": timeline(conn, row.id),
-        "deadlines": deadlines(conn, [i.process_instance_key for i in instances]),
+        "deadlines": deadlines(conn, [i.process_instance_key for i in instances], now),
+        "hearings": hearings_view(conn, row.id, now),
+        "statements": statements_view(conn, row.id, now),
         "processes": [
             {
                 "key": str(i.process_instance_key),

@@ -166,3 +166,88 @@ appeal = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_appeal_case", "case_id"),
 )
+
+# A partshøring (FVL § 19): what was sent to which parties, and until when they may comment (D20).
+# One per sending job (idempotency key), so a retried job never sends or records a second hearing.
+hearing = Table(
+    "hearing",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("case_id", UUID(as_uuid=True), ForeignKey("case.id"), nullable=False),
+    Column("process_instance_key", BigInteger, nullable=False),
+    Column("idempotency_key", Text, nullable=False, unique=True),
+    Column("material", Text, nullable=False),
+    # The parties heard: CPR numbers of the custody holders (personal data stays in the case store).
+    Column("parties", JSONB, nullable=False),
+    # Exempt after FVL § 19 stk. 2: nothing sent, `material` holds the reason.
+    Column("exempt", Boolean, nullable=False, server_default="false"),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("ends_at", DateTime(timezone=True), nullable=False),
+    Column("closed_at", DateTime(timezone=True), nullable=True),
+    Column("closed_reason", Text, nullable=True),
+    CheckConstraint(
+        "closed_reason IS NULL OR closed_reason IN ('all_answered', 'period_ended', 'exempt')",
+        name="known_closed_reason",
+    ),
+    Index("ix_hearing_case", "case_id"),
+)
+
+# A party's comments in a hearing, registered by the caseworker when they arrive.
+hearing_response = Table(
+    "hearing_response",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("hearing_id", UUID(as_uuid=True), ForeignKey("hearing.id"), nullable=False),
+    Column("party_index", Integer, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("comments", Text, nullable=False),
+    # The party has nothing more to add: when every party says so, the hearing ends early.
+    Column("final", Boolean, nullable=False, server_default="true"),
+    Column("registered_by", UUID(as_uuid=True), ForeignKey("app_user.id"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_hearing_response_hearing", "hearing_id"),
+)
+
+# A statusudtalelse requested from the child's school, daycare or health visitor during a BFU,
+# sent by Digital Post to the institution's CVR; the reply is registered when it arrives.
+statement_request = Table(
+    "statement_request",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("case_id", UUID(as_uuid=True), ForeignKey("case.id"), nullable=False),
+    Column("process_instance_key", BigInteger, nullable=False),
+    Column("institution_kind", Text, nullable=False),
+    Column("institution_name", Text, nullable=False),
+    Column("cvr", Text, nullable=False),
+    Column("questions", Text, nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("reminders_sent", Integer, nullable=False, server_default="0"),
+    Column("status", Text, nullable=False, server_default="requested"),
+    Column("replied_at", DateTime(timezone=True), nullable=True),
+    Column("reply", Text, nullable=True),
+    Column("registered_by", UUID(as_uuid=True), ForeignKey("app_user.id"), nullable=True),
+    CheckConstraint(
+        "institution_kind IN ('school', 'daycare', 'health')", name="known_institution_kind"
+    ),
+    CheckConstraint("status IN ('requested', 'answered', 'unanswered')", name="known_status"),
+    # One request per institution kind and investigation: a retried job sends nothing twice.
+    UniqueConstraint("process_instance_key", "institution_kind"),
+    Index("ix_statement_request_case", "case_id"),
+)
+
+# An indsats or anbringelse the child has, from the decision that granted it to its end.
+measure = Table(
+    "measure",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("case_id", UUID(as_uuid=True), ForeignKey("case.id"), nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("legal_basis", Text, nullable=False),
+    Column("decision_instance_key", BigInteger, nullable=False, unique=True),
+    Column("started_on", Date, nullable=False),
+    Column("ended_on", Date, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("kind IN ('indsats', 'anbringelse')", name="known_kind"),
+    Index("ix_measure_case", "case_id"),
+)

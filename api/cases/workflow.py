@@ -177,16 +177,6 @@ def bfu_deadline(
     return months_deadline(aware, BFU_MONTHS)
 
 
-def document_list(conn: Connection, case_id: uuid.UUID) -> list[str]:
-    """One line per submitted document of the case, oldest first: the appeal package's list."""
-    rows = conn.execute(
-        select(form_document.c.form_id, form_document.c.saved_at)
-        .where(form_document.c.case_id == case_id, form_document.c.status == "submitted")
-        .order_by(form_document.c.saved_at)
-    )
-    return [f"{r.saved_at.date().isoformat()} {r.form_id}" for r in rows]
-
-
 ORIENTATION_DAYS = 14  # D3: orientation to a professional reporter, practice within 14 days
 STARTED_SOMETHING = {"afdaekning": True, "bfu": True, "acute": True, "close": False}
 

@@ -74,6 +74,13 @@ _RULES_2024 = (
         "ved D5, derefter påmindelse hver 14. dag",
     ),
     Rule(
+        "D5s",
+        "Rykker for statusudtalelse",
+        "BL § 20 (praksis)",
+        False,
+        "anmodning + svarfrist (7-30 dage), derefter rykker hver 7. dag, højst 2 gange",
+    ),
+    Rule(
         "D6",
         "Barnets plan ved anbringelse med samtykke",
         "BL § 91",

@@ -83,3 +83,11 @@ def synthetic_cpr(
         if number not in RESERVED
     ]
     return candidates[int.from_bytes(digest[4:8], "big") % len(candidates)]
+
+
+def synthetic_child_cpr(seed: int | str, today: date) -> str:
+    """A synthetic CPR number of a child aged 1 to 15 on `today`, so the simulator gives it a
+    mother and a father with custody (an 18-year-old has none)."""
+    digest = hashlib.sha256(f"synthetic-child:{seed}".encode()).digest()
+    born = date(today.year - 1 - digest[0] % 15, 1 + digest[1] % 12, 2 + digest[2] % 27)
+    return synthetic_cpr(seed, birth_date=born)

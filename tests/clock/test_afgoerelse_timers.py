@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from api.calendar.working_days import COPENHAGEN
 from api.cases.tables import advis
 from api.projector import tables as rm
 from tests.clock.test_timers import wait_until_idle
@@ -19,10 +18,10 @@ from tests.harness.readmodel import rows
 from tests.harness.waiting import eventually
 from tests.platform.test_afgoerelse import DECISION
 from tests.platform.test_investigation import (
-    BFU,
     TALK,
     complete,
     instances,
+    investigate,
     start_underretning,
     task_named,
 )
@@ -40,18 +39,12 @@ def test_hearing_period_then_missed_genvurdering(
     client = ApiClient(f"http://127.0.0.1:{platform.stack.ports.api}", "caseworker")
     leader = ApiClient(f"http://127.0.0.1:{platform.stack.ports.api}", "leader")
     case_id, _ = start_underretning(client, "bfu")
-    complete(client, task_named(client, case_id, "Børnesamtale"), TALK)
-    complete(
-        client,
-        task_named(client, case_id, "Børnefaglig undersøgelse"),
-        {**BFU, "recommendation": "stoettende_indsats"},
-    )
+    investigate(client, case_id, "stoettende_indsats")
     complete(client, task_named(client, case_id, "Børnesamtale før afgørelse"), TALK)
-    today = clock.now().astimezone(COPENHAGEN).date().isoformat()
     complete(
         client,
         task_named(client, case_id, "Partshøring"),
-        {"sent_on": today, "hearing_days": 10, "parties": "Mor og far"},
+        {"material": "Vi påtænker at bevilge en kontaktperson.", "hearing_days": 10},
     )
     (decision,) = eventually(lambda: instances(platform, case_id, "afgoerelse"))
     key = decision.process_instance_key

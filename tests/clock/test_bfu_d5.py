@@ -17,7 +17,7 @@ from tests.harness.api import ApiClient
 from tests.harness.engine import EngineClock
 from tests.harness.platform import Platform
 from tests.harness.waiting import eventually
-from tests.platform.test_investigation import BFU, TALK, complete, start_underretning
+from tests.platform.test_investigation import investigate, start_underretning
 
 pytestmark = pytest.mark.clock
 
@@ -95,10 +95,8 @@ def test_reminders_every_14_days_after_the_breach_until_the_bfu_is_done(
     clock.advance(timedelta(days=14))
     eventually(lambda: len(advis_of(platform, case_id, "D5b")) == 2, what="second reminder")
 
-    complete(caseworker, open_task(caseworker, case_id, "Børnesamtale"), TALK)  # type: ignore[arg-type]
-    document = eventually(lambda: open_task(caseworker, case_id, "Børnefaglig undersøgelse"))
-    complete(caseworker, document, {**BFU, "recommendation": "none"})
-    eventually(lambda: open_task(caseworker, case_id, "Børnefaglig undersøgelse") is None)
+    investigate(caseworker, case_id, "none")
+    eventually(lambda: open_task(caseworker, case_id, "Konklusion og anbefaling") is None)
     wait_until_idle(platform)
     clock.advance(timedelta(days=15))
     wait_until_idle(platform)

@@ -98,11 +98,22 @@ def test_case_task_and_instance_reads_are_scoped(
         assert form.status_code == 404
         for action in ("claim", "unclaim", "complete"):
             assert client.post(f"/api/tasks/{task_id}/{action}", {}).status_code == 404
-        appeal = {"decision_instance_key": "1", "received_at": datetime.now(UTC).isoformat()}
-        assert client.post(f"/api/cases/{target['case_id']}/appeals", appeal).status_code in (
-            403,
-            404,
-        )
+        now = datetime.now(UTC).isoformat()
+        case_url = f"/api/cases/{target['case_id']}"
+        writes = {
+            f"{case_url}/appeals": {"decision_instance_key": "1", "received_at": now},
+            f"{case_url}/statements/{uuid.uuid4()}/reply": {
+                "received_at": now,
+                "reply": "Barnet trives i skolen.",
+            },
+            f"{case_url}/hearings/{uuid.uuid4()}/responses": {
+                "party": 1,
+                "received_at": now,
+                "comments": "Ingen bemærkninger.",
+            },
+        }
+        for url, payload in writes.items():
+            assert client.post(url, payload).status_code in (403, 404), url
 
 
 @pytest.mark.parametrize("user", USERS)
@@ -141,6 +152,16 @@ def test_only_caseworkers_and_leaders_receive_underretninger(
         ("GET", "/api/auth/me"),
         ("GET", "/api/rules"),
         ("POST", "/api/cases/00000000-0000-0000-0000-000000000000/appeals"),
+        (
+            "POST",
+            "/api/cases/00000000-0000-0000-0000-000000000000/statements/"
+            "00000000-0000-0000-0000-000000000000/reply",
+        ),
+        (
+            "POST",
+            "/api/cases/00000000-0000-0000-0000-000000000000/hearings/"
+            "00000000-0000-0000-0000-000000000000/responses",
+        ),
     ],
 )
 def test_every_endpoint_needs_a_signed_in_user(platform: Platform, method: str, path: str) -> None:

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-
-from api.calendar.working_days import COPENHAGEN
-from api.cases.tables import letter
+from adapters.digitalpost import read_message
 from api.projector import tables as rm
 from tests.harness.api import ApiClient
 from tests.harness.platform import Platform
 from tests.harness.readmodel import process_instance, rows
 from tests.harness.waiting import eventually
 from tests.platform.test_investigation import (
-    BFU,
+    EXEMPT_HEARING,
     TALK,
     complete,
     instances,
+    investigate,
+    letters,
+    open_tasks,
     start_underretning,
     task_named,
 )
@@ -33,32 +32,15 @@ DECISION = {
 }
 
 
-def to_decision(client: ApiClient, recommendation: str) -> str:
+def to_decision(
+    client: ApiClient, recommendation: str, hearing: dict[str, Any] | None = None
+) -> str:
     """Underretning → BFU recommending `recommendation` → the decision's first tasks."""
     case_id, _ = start_underretning(client, "bfu")
-    complete(client, task_named(client, case_id, "Børnesamtale"), TALK)
-    complete(
-        client,
-        task_named(client, case_id, "Børnefaglig undersøgelse"),
-        {**BFU, "recommendation": recommendation},
-    )
+    investigate(client, case_id, recommendation)
     complete(client, task_named(client, case_id, "Børnesamtale før afgørelse"), TALK)
-    yesterday = (datetime.now(COPENHAGEN) - timedelta(days=1)).date().isoformat()
-    complete(
-        client,
-        task_named(client, case_id, "Partshøring"),
-        {"sent_on": yesterday, "hearing_days": 0, "parties": "Mor og far"},
-    )
+    complete(client, task_named(client, case_id, "Partshøring"), hearing or EXEMPT_HEARING)
     return case_id
-
-
-def letters(platform: Platform, case_id: str, kind: str) -> list[Any]:
-    with platform.db.connect() as conn:
-        return list(
-            conn.execute(
-                select(letter).where(letter.c.case_id == uuid.UUID(case_id), letter.c.kind == kind)
-            )
-        )
 
 
 def test_decision_letter_appeal_genvurdering_and_ankestyrelsen(
@@ -104,6 +86,12 @@ def test_decision_letter_appeal_genvurdering_and_ankestyrelsen(
     complete(caseworker, reassess, {"upheld": "yes", "reassessment": "Afgørelsen er rigtig."})
     (package,) = eventually(lambda: letters(platform, case_id, "klagepakke"))
     assert package.recipient_kind == "cvr"
+    sent_package = read_message(platform.stack.root / "data" / "mailbox", package.message_id)
+    assert "Dokumentliste:" in sent_package["body"]
+    (pdf,) = sent_package["attachments"]
+    assert pdf["media_type"] == "application/pdf" and pdf["content"].startswith(b"%PDF")
+    # Every submitted document of the case is in the package, the genvurdering included.
+    assert "Genvurdering" in sent_package["body"]
     complete(
         caseworker,
         task_named(caseworker, case_id, "Ankestyrelsens afgørelse"),
@@ -170,3 +158,34 @@ def test_a_buu_decision_goes_straight_to_ankestyrelsen(
     eventually(lambda: letters(platform, case_id, "klagepakke"))
     names = {t["name"] for t in caseworker.get("/api/tasks", case_id=case_id).json()}
     assert "Genvurdering af klage" not in names
+
+
+def test_the_decision_waits_for_the_parties_comments(
+    platform: Platform, caseworker: ApiClient
+) -> None:
+    """A partshøring before the decision goes to the custody holders; a comment that is not a
+    party's last word keeps the hearing open, and the decision is drafted once every party has
+    said its last word, before the period ends."""
+    hearing_form = {"material": "Vi påtænker at bevilge en fast kontaktperson.", "hearing_days": 14}
+    case_id = to_decision(caseworker, "stoettende_indsats", hearing_form)
+
+    def open_hearing() -> dict[str, Any] | None:
+        found = caseworker.get(f"/api/cases/{case_id}").json()["hearings"]
+        return next((h for h in found if h["state"] == "open"), None)
+
+    hearing = eventually(open_hearing, what="the decision's hearing")
+    url = f"/api/cases/{case_id}/hearings/{hearing['id']}/responses"
+    now = datetime.now(UTC).isoformat()
+    first = caseworker.post(
+        url, {"party": 1, "received_at": now, "comments": "Vi vender tilbage.", "final": False}
+    )
+    assert first.status_code == 201 and first.json() == {"hearing_closed": False}
+    platform.wait_projected()
+    assert "Afgørelse" not in open_tasks(caseworker, case_id)
+    for party in range(1, hearing["parties"] + 1):
+        done = caseworker.post(
+            url, {"party": party, "received_at": now, "comments": "Ingen bemærkninger."}
+        )
+        assert done.status_code == 201, done.text
+    assert done.json() == {"hearing_closed": True}
+    task_named(caseworker, case_id, "Afgørelse")

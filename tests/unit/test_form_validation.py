@@ -57,4 +57,5 @@ def test_forms_report_passes_and_no_form_requires_more_than_15(capsys) -> None: 
 
     assert main() == 0
     out = capsys.readouterr().out
-    assert "bfu: 4 required" in out and "limit 15" in out
+    assert "bfu: 3 required" in out and "bfu_konklusion: 2 required" in out
+    assert "limit 15" in out

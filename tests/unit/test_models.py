@@ -9,12 +9,10 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-import workers.cases
-import workers.platform
-import workers.underretning  # noqa: F401 - registers the job types
 from api.forms.validation import INPUT_TYPES
 from api.projector.mapping import timer_rules
 from api.rules.catalogue import RULE_SETS
+from workers.__main__ import ROUTERS  # noqa: F401 - registers every job type the workers run
 from workers.base import REGISTRY
 
 REPO = Path(__file__).resolve().parents[2]
