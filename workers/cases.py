@@ -6,6 +6,7 @@ from datetime import timedelta
 from pyzeebe import Job, ZeebeTaskRouter
 
 from adapters.digitalpost import Attachment, Recipient
+from api.calendar.working_days import COPENHAGEN
 from api.cases import appeal_package, decisions, hearings, workflow
 from api.documents.pdf import document_list_lines, render_appeal_package
 from workers.base import task
@@ -70,6 +71,23 @@ def publish_start(
             variables=variables,
         )
     return {}
+
+
+@task(
+    router,
+    "case.check-open-measures",
+    label="Åben indsats eller anbringelse?",
+    outputs=("openMeasure",),
+    timeout_ms=15_000,
+)
+def check_open_measures(caseId: str) -> dict[str, object]:
+    """A new underretning on a child with an open indsats or anbringelse is re-assessed by an
+    uninvolved person (BL § 137, D4)."""
+    res = resources()
+    today = res.clock.now().astimezone(COPENHAGEN).date()
+    with res.engine.begin() as conn:
+        found = decisions.has_open_measure(conn, uuid.UUID(caseId), today)
+    return {"openMeasure": found}
 
 
 @task(
@@ -159,7 +177,7 @@ def send_hearing(caseId: str, job: Job) -> dict[str, object]:
     outputs=("decisionDeliveredAt", "appealWindowEndsAt", "decisionKey"),
     timeout_ms=30_000,
 )
-def send_decision(caseId: str, job: Job) -> dict[str, object]:
+def send_decision(caseId: str, job: Job, recommendation: str = "") -> dict[str, object]:
     """Build the letter from the case, send it to the parties; the delivery time starts the
     4-week appeal window (D16). A retried job sends and records nothing twice."""
     res = resources()
@@ -181,6 +199,14 @@ def send_decision(caseId: str, job: Job) -> dict[str, object]:
         ).delivered_at
         for number, cpr in enumerate(recipients)
     )
+    with res.engine.begin() as conn:
+        decisions.record_measure(
+            conn,
+            case_id=case_id,
+            subject=recommendation,
+            decision_instance_key=job.process_instance_key,
+            delivered=delivered,
+        )
     return {
         "decisionDeliveredAt": delivered.isoformat(),
         "appealWindowEndsAt": (delivered + decisions.APPEAL_WINDOW).isoformat(),

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, or_, select
 from sqlalchemy.dialects.postgresql import insert
 
-from api.cases.tables import appeal, case, person
+from api.calendar.working_days import COPENHAGEN
+from api.cases.tables import appeal, case, measure, person
 from api.cases.workflow import latest_submitted
 from api.org.tables import municipality
 
@@ -91,3 +92,53 @@ def register_appeal(
         )
     )
     return appeal_id, received_at + REASSESSMENT
+
+
+MEASURE_KINDS = {"stoettende_indsats": "indsats", "anbringelse": "anbringelse"}
+
+
+def record_measure(
+    conn: Connection,
+    *,
+    case_id: uuid.UUID,
+    subject: str,
+    decision_instance_key: int,
+    delivered: datetime,
+) -> bool:
+    """A granted indsats or anbringelse starts when the decision is delivered (appeals do not
+    suspend it). Once per decision; False when the decision grants no measure."""
+    kind = MEASURE_KINDS.get(subject)
+    decision = latest_document(conn, case_id, "afgoerelse")
+    if kind is None or decision["decision"] != "grant":
+        return False
+    conn.execute(
+        insert(measure)
+        .values(
+            id=uuid.uuid4(),
+            case_id=case_id,
+            kind=kind,
+            legal_basis=decision["legal_basis"],
+            decision_instance_key=decision_instance_key,
+            started_on=delivered.astimezone(COPENHAGEN).date(),
+        )
+        .on_conflict_do_nothing(index_elements=["decision_instance_key"])
+    )
+    return True
+
+
+def has_open_measure(conn: Connection, case_id: uuid.UUID, today: date) -> bool:
+    """Whether the case's child has an indsats or anbringelse that has not ended, on any of
+    the child's cases in the municipality (BL § 137)."""
+    this = select(case.c.child_id, case.c.municipality_id).where(case.c.id == case_id).subquery()
+    found = conn.execute(
+        select(measure.c.id)
+        .join(case, case.c.id == measure.c.case_id)
+        .join(
+            this,
+            (this.c.child_id == case.c.child_id)
+            & (this.c.municipality_id == case.c.municipality_id),
+        )
+        .where(or_(measure.c.ended_on.is_(None), measure.c.ended_on >= today))
+        .limit(1)
+    ).first()
+    return found is not None

@@ -29,6 +29,8 @@ USERS = (
     ("auditor", "Aase Revisor", "901", ("auditor",)),
     ("finance", "Frank Økonomi", "901", ("finance",)),
     ("caseworker2", "Sara Sagsbehandler", "902", ("caseworker",)),
+    # A colleague in Nord who has not worked the demo cases: a genvurdering (§ 137) needs one.
+    ("caseworker3", "Mads Myndighed", "901", ("caseworker",)),
 )
 
 

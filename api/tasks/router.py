@@ -79,6 +79,7 @@ def list_tasks(
 @router.post("/{task_id}/claim", response_model=TaskOut)
 def claim_task(task_id: int, uow: Uow, request: Request) -> TaskOut:
     task = _task_in_scope(uow, task_id)
+    _refuse_if_involved(uow, task)
     try:
         _engine(request).claim(task.key, uow.principal.username)
     except TaskConflict as exc:
@@ -130,6 +131,7 @@ def complete_task(
     task = _task_in_scope(uow, task_id)
     if service.task_state(uow.conn, task.key) != service.OPEN:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=GONE)
+    _refuse_if_involved(uow, task)
     schema = service.form_schema(uow.conn, task.form_key) or {"components": []}
     errors = validate(schema, data)
     if errors:
@@ -154,6 +156,17 @@ def complete_task(
         _back_to_draft(uow, task.key)
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=ENGINE_DOWN) from exc
     uow.commit(status.HTTP_204_NO_CONTENT)
+
+
+INVOLVED = (
+    "Genvurderingen skal foretages af en medarbejder, der ikke tidligere har arbejdet på sagen "
+    "(barnets lov § 137)"
+)
+
+
+def _refuse_if_involved(uow: UnitOfWork, task: Task) -> None:
+    if service.involved_elsewhere(uow.conn, task, uow.principal.user_id):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=INVOLVED)
 
 
 def _back_to_draft(uow: UnitOfWork, key: int) -> None:

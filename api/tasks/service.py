@@ -30,6 +30,7 @@ class Task:
     form_key: int | None
     element_id: str
     bpmn_process_id: str
+    process_definition_key: int
 
 
 def _case_var() -> Any:
@@ -63,25 +64,62 @@ def json_string(column: Any) -> Any:
     return func.concat('"', cast(column, Text), '"')
 
 
-def _name(conn: Connection, row: Any) -> str:
+def _definition_xml(conn: Connection, process_definition_key: int) -> str:
     xml = conn.execute(
         select(rm.process_definition.c.bpmn_xml).where(
-            rm.process_definition.c.process_definition_key == row.process_definition_key
+            rm.process_definition.c.process_definition_key == process_definition_key
         )
     ).scalar()
-    return element_name(xml or "", row.element_id)
+    return str(xml or "")
 
 
-def element_name(bpmn_xml: str, element_id: str) -> str:
+def _name(conn: Connection, row: Any) -> str:
+    return element_name(_definition_xml(conn, row.process_definition_key), row.element_id)
+
+
+def _element(bpmn_xml: str, element_id: str) -> Any:
     from lxml import etree
 
     if not bpmn_xml:
-        return element_id
+        return None
     root = etree.fromstring(bpmn_xml.encode(), etree.XMLParser(resolve_entities=False))
-    for element in root.iter():
-        if element.get("id") == element_id:
-            return str(element.get("name") or element_id)
-    return element_id
+    return next((e for e in root.iter() if e.get("id") == element_id), None)
+
+
+def element_name(bpmn_xml: str, element_id: str) -> str:
+    element = _element(bpmn_xml, element_id)
+    return str(element.get("name") or element_id) if element is not None else element_id
+
+
+def element_properties(bpmn_xml: str, element_id: str) -> dict[str, str]:
+    """The element's `zeebe:properties` (name -> value)."""
+    element = _element(bpmn_xml, element_id)
+    if element is None:
+        return {}
+    return {
+        str(p.get("name")): str(p.get("value"))
+        for p in element.iter("{http://camunda.org/schema/zeebe/1.0}property")
+    }
+
+
+def involved_elsewhere(conn: Connection, task: Task, user_id: uuid.UUID) -> bool:
+    """A task marked `uninvolved` (a genvurdering, BL § 137) is only for someone who has not
+    worked the case: nobody who has saved a document on it for another task."""
+    properties = element_properties(
+        _definition_xml(conn, task.process_definition_key), task.element_id
+    )
+    if properties.get("uninvolved") != "true":
+        return False
+    worked = conn.execute(
+        select(form_document.c.user_task_key)
+        .where(
+            form_document.c.case_id == task.case_id,
+            form_document.c.saved_by == user_id,
+            form_document.c.user_task_key != task.key,
+        )
+        .limit(1)
+    ).first()
+    return worked is not None
 
 
 def _task(conn: Connection, row: Any) -> Task:
@@ -97,6 +135,7 @@ def _task(conn: Connection, row: Any) -> Task:
         form_key=row.form_key,
         element_id=row.element_id,
         bpmn_process_id=row.bpmn_process_id,
+        process_definition_key=row.process_definition_key,
     )
 
 
