@@ -11,11 +11,17 @@ from pyzeebe import ZeebeClient, ZeebeWorker, create_insecure_channel
 
 from api.logging import configure
 from api.settings import get_settings
-from workers import cases, investigation, outbox, platform, underretning
+from workers import cases, investigation, measures, outbox, platform, underretning
 from workers.base import failure_handler
 from workers.resources import init as init_resources
 
-ROUTERS = (platform.router, underretning.router, cases.router, investigation.router)
+ROUTERS = (
+    platform.router,
+    underretning.router,
+    cases.router,
+    investigation.router,
+    measures.router,
+)
 RESTART_BACKOFF_MAX_S = 30.0
 
 

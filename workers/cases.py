@@ -23,6 +23,7 @@ CARRIED = (
     "ruleSet",
     "underretningId",
     "recommendation",
+    "decisionKey",
 )
 
 
@@ -36,6 +37,7 @@ def publish_start(
     ruleSet: str,
     underretningId: str = "",
     recommendation: str = "",
+    decisionKey: str = "",
 ) -> dict[str, object]:
     """Queue the start message of the next statutory process (header `message`) for the case.
 
@@ -56,6 +58,7 @@ def publish_start(
                 ruleSet,
                 underretningId,
                 recommendation,
+                decisionKey,
             ),
             strict=True,
         )
@@ -174,7 +177,7 @@ def send_hearing(caseId: str, job: Job) -> dict[str, object]:
     router,
     "digitalpost.send-decision",
     label="Send afgørelsesbrev (Digital Post)",
-    outputs=("decisionDeliveredAt", "appealWindowEndsAt", "decisionKey"),
+    outputs=("decisionDeliveredAt", "appealWindowEndsAt", "decisionKey", "grantedMeasure"),
     timeout_ms=30_000,
 )
 def send_decision(caseId: str, job: Job, recommendation: str = "") -> dict[str, object]:
@@ -200,7 +203,7 @@ def send_decision(caseId: str, job: Job, recommendation: str = "") -> dict[str, 
         for number, cpr in enumerate(recipients)
     )
     with res.engine.begin() as conn:
-        decisions.record_measure(
+        granted = decisions.record_measure(
             conn,
             case_id=case_id,
             subject=recommendation,
@@ -211,6 +214,8 @@ def send_decision(caseId: str, job: Job, recommendation: str = "") -> dict[str, 
         "decisionDeliveredAt": delivered.isoformat(),
         "appealWindowEndsAt": (delivered + decisions.APPEAL_WINDOW).isoformat(),
         "decisionKey": str(job.process_instance_key),
+        # The measure process the afgørelse starts: stoettende_indsats or anbringelse, or none.
+        "grantedMeasure": recommendation if granted else "",
     }
 
 

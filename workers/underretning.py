@@ -44,11 +44,13 @@ def record_breach(caseId: str, job: Job) -> dict[str, object]:
     if not rule_id:
         raise ValueError("the task has no ruleId header")
     # A repeating reminder raises one advis per firing (its element instance), a breach one only.
-    kind = (
-        f"reminder-{job.element_instance_key}"
-        if job.custom_headers.get("repeating") == "true"
-        else "deadline_breached"
-    )
+    # A deadline that recurs in a loop (each follow-up's D10) raises one advis per occurrence.
+    if job.custom_headers.get("repeating") == "true":
+        kind = f"reminder-{job.element_instance_key}"
+    elif job.custom_headers.get("perOccurrence") == "true":
+        kind = f"deadline_breached-{job.element_instance_key}"
+    else:
+        kind = "deadline_breached"
     with resources().engine.begin() as conn:
         workflow.record_advis(
             conn,

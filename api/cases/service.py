@@ -12,6 +12,7 @@ from api import clock
 from api.auth.principal import Principal
 from api.cases.cpr import CprNumber
 from api.cases.hearings import hearings_view
+from api.cases.measures import measures_view
 from api.cases.statements import statements_view
 from api.cases.tables import advis, case, form_document, person, underretning
 from api.processes.service import instances_of_case
@@ -127,6 +128,7 @@ def case_view(conn: Connection, row: Any) -> dict[str, Any]:
         "deadlines": deadlines(conn, [i.process_instance_key for i in instances], now),
         "hearings": hearings_view(conn, row.id, now),
         "statements": statements_view(conn, row.id, now),
+        "measures": measures_view(conn, row.id),
         "processes": [
             {
                 "key": str(i.process_instance_key),
