@@ -33,10 +33,14 @@ DECISION = {
 
 
 def to_decision(
-    client: ApiClient, recommendation: str, hearing: dict[str, Any] | None = None
+    client: ApiClient,
+    recommendation: str,
+    hearing: dict[str, Any] | None = None,
+    received_at: datetime | None = None,
 ) -> str:
-    """Underretning → BFU recommending `recommendation` → the decision's first tasks."""
-    case_id, _ = start_underretning(client, "bfu")
+    """Underretning → BFU recommending `recommendation` → the decision's first tasks (clock
+    tests pass the engine's now as `received_at`)."""
+    case_id, _ = start_underretning(client, "bfu", received_at)
     investigate(client, case_id, recommendation)
     complete(client, task_named(client, case_id, "Børnesamtale før afgørelse"), TALK)
     complete(client, task_named(client, case_id, "Partshøring"), hearing or EXEMPT_HEARING)

@@ -41,9 +41,11 @@ def end_of(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=COPENHAGEN).astimezone(UTC)
 
 
-def start_indsats(platform: Platform, client: ApiClient) -> tuple[str, int, Any]:
+def start_indsats(
+    platform: Platform, client: ApiClient, received_at: datetime | None = None
+) -> tuple[str, int, Any]:
     """A granted § 32 decision and the støttende indsats it starts."""
-    case_id = to_decision(client, "stoettende_indsats")
+    case_id = to_decision(client, "stoettende_indsats", received_at=received_at)
     complete(client, task_named(client, case_id, "Afgørelse"), DECISION)
     (indsats,) = eventually(lambda: instances(platform, case_id, "stoettende_indsats"))
     with platform.db.connect() as conn:
