@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from api.aktindsigt.router import router as aktindsigt_router
 from api.auth.router import router as auth_router
 from api.cases.router import router as cases_router
 from api.db import make_engine, make_redis
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         cases_router,
         processes_router,
         rules_router,
+        aktindsigt_router,
     ):
         app.include_router(router)
 

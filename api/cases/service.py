@@ -10,6 +10,7 @@ from sqlalchemy import Connection, select
 
 from api import clock
 from api.auth.principal import Principal
+from api.cases.aktindsigt import aktindsigt_view
 from api.cases.cpr import CprNumber
 from api.cases.hearings import hearings_view
 from api.cases.measures import measures_view
@@ -129,6 +130,7 @@ def case_view(conn: Connection, row: Any) -> dict[str, Any]:
         "hearings": hearings_view(conn, row.id, now),
         "statements": statements_view(conn, row.id, now),
         "measures": measures_view(conn, row.id),
+        "aktindsigt": aktindsigt_view(conn, row.id, now),
         "processes": [
             {
                 "key": str(i.process_instance_key),

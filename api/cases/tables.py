@@ -251,3 +251,26 @@ measure = Table(
     CheckConstraint("kind IN ('indsats', 'anbringelse')", name="known_kind"),
     Index("ix_measure_case", "case_id"),
 )
+
+# A request for aktindsigt (FVL § 9 for parties, OFL § 7 for others): who asked (their CPR
+# number stays here), when, and how it was answered: a fristbrev, then the decision (D19).
+aktindsigt_request = Table(
+    "aktindsigt_request",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("case_id", UUID(as_uuid=True), ForeignKey("case.id"), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("requester_cpr", Text, nullable=False),
+    # What the requester asked for, in their words (optional: the whole case by default).
+    Column("scope", Text, nullable=True),
+    Column("status", Text, nullable=False, server_default="received"),
+    Column("fristbrev_sent_at", DateTime(timezone=True), nullable=True),
+    Column("expected_by", Date, nullable=True),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Column("decision", Text, nullable=True),
+    Column("registered_by", UUID(as_uuid=True), ForeignKey("app_user.id"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("status IN ('received', 'extended', 'decided')", name="known_status"),
+    CheckConstraint("decision IS NULL OR decision IN ('grant', 'refuse')", name="known_decision"),
+    Index("ix_aktindsigt_request_case", "case_id"),
+)

@@ -1,7 +1,10 @@
-"""The appeal package to Ankestyrelsen as one PDF: a cover, the document list, then each document.
+"""A case file as one PDF: a cover, the document list, then each document.
 
-A pure function of its input: no database, no clock and no logging, because the package holds
-the case's personal data. The same package gives the same bytes, so a retried send attaches an
+Two readers get the same layout: Ankestyrelsen (the appeal package, unredacted) and a requester
+of aktindsigt (redacted before it gets here). Only the cover differs.
+
+A pure function of its input: no database, no clock and no logging, because the file holds
+the case's personal data. The same input gives the same bytes, so a retried send attaches an
 identical file.
 """
 
@@ -27,11 +30,34 @@ _LABEL_WIDTH = 50.0
 
 @dataclass(frozen=True)
 class PackageDocument:
-    """One submitted case document: its Danish title, its date and its (label, text) fields."""
+    """One case document: its Danish title, its date and its (label, text) fields."""
 
     title: str
     dated: date
     fields: list[tuple[str, str]]
+
+
+def _require_aware(moment: datetime) -> None:
+    if moment.utcoffset() is None:
+        raise ValueError(
+            f"generated_at must be timezone-aware, got the naive datetime {moment.isoformat()}"
+        )
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    """What is rendered: the cover's heading and (label, value) rows, the footer's label (each
+    page names its case) and the documents in the order they are listed."""
+
+    case_number: str
+    heading: str
+    footer: str
+    cover: list[tuple[str, str]]
+    documents: list[PackageDocument]
+    generated_at: datetime
+
+    def __post_init__(self) -> None:
+        _require_aware(self.generated_at)
 
 
 @dataclass(frozen=True)
@@ -48,49 +74,71 @@ class AppealPackage:
     generated_at: datetime
 
     def __post_init__(self) -> None:
-        if self.generated_at.utcoffset() is None:
-            raise ValueError(
-                "generated_at must be timezone-aware, got the naive datetime "
-                f"{self.generated_at.isoformat()}"
-            )
+        _require_aware(self.generated_at)
+
+    def case_file(self) -> CaseFile:
+        generated = self.generated_at.astimezone(COPENHAGEN)
+        reassessed = self.reassessment_date
+        return CaseFile(
+            case_number=self.case_number,
+            heading="Klagesag til Ankestyrelsen",
+            footer=f"Klagesag {self.case_number}",
+            cover=[
+                ("Sagsnummer", self.case_number),
+                ("Kommune", self.municipality),
+                ("Afgørelse", self.decision_title),
+                ("Afgørelsesdato", self.decision_date.isoformat()),
+                ("Klage modtaget", self.appeal_received.isoformat()),
+                ("Genvurdering", reassessed.isoformat() if reassessed else "Ingen genvurdering"),
+                ("Antal dokumenter", str(len(self.documents))),
+                ("Dannet", generated.strftime("%Y-%m-%d kl. %H:%M")),
+            ],
+            documents=self.documents,
+            generated_at=self.generated_at,
+        )
 
 
-def document_list_lines(package: AppealPackage) -> list[str]:
+def document_list_lines(case_file: CaseFile | AppealPackage) -> list[str]:
     """The numbered document list, one line per document: '1. 2026-01-05 Børnefaglig ...'."""
     return [
         f"{number}. {document.dated.isoformat()} {document.title}"
-        for number, document in enumerate(package.documents, start=1)
+        for number, document in enumerate(case_file.documents, start=1)
     ]
 
 
-def render_appeal_package(package: AppealPackage) -> bytes:
-    """The package as an A4 PDF with 'Side x af y' on every page."""
-    pdf = _PackagePdf(package.case_number)
-    pdf.set_title(_safe(f"Klagesag til Ankestyrelsen, sag {package.case_number}"))
+def render_case_file(case_file: CaseFile) -> bytes:
+    """The case file as an A4 PDF with 'Side x af y' on every page."""
+    pdf = _CaseFilePdf(case_file.footer)
+    pdf.set_title(_safe(f"{case_file.heading}, sag {case_file.case_number}"))
     pdf.set_lang("da")
     pdf.set_creator("Børnesag")
-    pdf.set_creation_date(package.generated_at)
-    _cover(pdf, package)
-    _document_list(pdf, package)
-    for number, document in enumerate(package.documents, start=1):
+    pdf.set_creation_date(case_file.generated_at)
+    _cover(pdf, case_file)
+    _document_list(pdf, case_file)
+    for number, document in enumerate(case_file.documents, start=1):
         _document(pdf, number, document)
     return bytes(pdf.output())
 
 
-class _PackagePdf(FPDF):
-    def __init__(self, case_number: str) -> None:
+def render_appeal_package(package: AppealPackage) -> bytes:
+    """The appeal package: the case file under Ankestyrelsen's cover."""
+    return render_case_file(package.case_file())
+
+
+class _CaseFilePdf(FPDF):
+    def __init__(self, footer: str) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.core_fonts_encoding = _ENCODING
-        self.case_number = _safe(case_number)
+        self.footer_label = _safe(footer)
         self.set_margins(_MARGIN, _MARGIN, _MARGIN)
         self.set_auto_page_break(auto=True, margin=_MARGIN)
         self.alias_nb_pages()
 
     def footer(self) -> None:
-        # Pages printed and split up at Ankestyrelsen still say which case they belong to.
+        # Pages printed and split up by the reader still say which case they belong to.
         self.set_y(-_MARGIN + 5)
         self.set_font(_FONT, size=8)
-        self.cell(0, 5, f"Klagesag {self.case_number}", align="L")
+        self.cell(0, 5, self.footer_label, align="L")
         self.set_x(self.l_margin)
         self.cell(0, 5, f"Side {self.page_no()} af {{nb}}", align="R")
 
@@ -113,26 +161,10 @@ def _paragraph(pdf: FPDF, text: str, *, bold: bool = False) -> None:
     pdf.multi_cell(0, _LINE, _safe(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
-def _cover(pdf: FPDF, package: AppealPackage) -> None:
+def _cover(pdf: FPDF, case_file: CaseFile) -> None:
     pdf.add_page()
-    _heading(pdf, "Klagesag til Ankestyrelsen", 20)
-    generated = package.generated_at.astimezone(COPENHAGEN)
-    rows = [
-        ("Sagsnummer", package.case_number),
-        ("Kommune", package.municipality),
-        ("Afgørelse", package.decision_title),
-        ("Afgørelsesdato", package.decision_date.isoformat()),
-        ("Klage modtaget", package.appeal_received.isoformat()),
-        (
-            "Genvurdering",
-            package.reassessment_date.isoformat()
-            if package.reassessment_date
-            else "Ingen genvurdering",
-        ),
-        ("Antal dokumenter", str(len(package.documents))),
-        ("Dannet", generated.strftime("%Y-%m-%d kl. %H:%M")),
-    ]
-    for label, value in rows:
+    _heading(pdf, case_file.heading, 20)
+    for label, value in case_file.cover:
         pdf.set_font(_FONT, style="B", size=11)
         pdf.cell(_LABEL_WIDTH, _LINE, _safe(label))
         pdf.set_font(_FONT, size=11)
@@ -140,10 +172,10 @@ def _cover(pdf: FPDF, package: AppealPackage) -> None:
         pdf.ln(1)
 
 
-def _document_list(pdf: FPDF, package: AppealPackage) -> None:
+def _document_list(pdf: FPDF, case_file: CaseFile) -> None:
     pdf.add_page()
     _heading(pdf, "Dokumentliste", 16)
-    lines = document_list_lines(package)
+    lines = document_list_lines(case_file)
     if not lines:
         _paragraph(pdf, "Sagen har ingen dokumenter.")
     for line in lines:

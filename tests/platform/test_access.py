@@ -162,6 +162,12 @@ def test_only_caseworkers_and_leaders_receive_underretninger(
             "/api/cases/00000000-0000-0000-0000-000000000000/hearings/"
             "00000000-0000-0000-0000-000000000000/responses",
         ),
+        ("POST", "/api/cases/00000000-0000-0000-0000-000000000000/aktindsigt"),
+        (
+            "GET",
+            "/api/cases/00000000-0000-0000-0000-000000000000/aktindsigt/"
+            "00000000-0000-0000-0000-000000000000/export",
+        ),
     ],
 )
 def test_every_endpoint_needs_a_signed_in_user(platform: Platform, method: str, path: str) -> None:
