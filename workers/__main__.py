@@ -11,7 +11,16 @@ from pyzeebe import ZeebeClient, ZeebeWorker, create_insecure_channel
 
 from api.logging import configure
 from api.settings import get_settings
-from workers import aktindsigt, cases, investigation, measures, outbox, platform, underretning
+from workers import (
+    aktindsigt,
+    cases,
+    investigation,
+    measures,
+    outbox,
+    placement,
+    platform,
+    underretning,
+)
 from workers.base import failure_handler
 from workers.resources import init as init_resources
 
@@ -21,6 +30,7 @@ ROUTERS = (
     cases.router,
     investigation.router,
     measures.router,
+    placement.router,
     aktindsigt.router,
 )
 RESTART_BACKOFF_MAX_S = 30.0

@@ -24,6 +24,7 @@ CARRIED = (
     "underretningId",
     "recommendation",
     "decisionKey",
+    "decided_by",
 )
 
 
@@ -38,6 +39,7 @@ def publish_start(
     underretningId: str = "",
     recommendation: str = "",
     decisionKey: str = "",
+    decided_by: str = "",
 ) -> dict[str, object]:
     """Queue the start message of the next statutory process (header `message`) for the case.
 
@@ -59,17 +61,24 @@ def publish_start(
                 underretningId,
                 recommendation,
                 decisionKey,
+                decided_by,
             ),
             strict=True,
         )
     )
     variables = {k: v for k, v in values.items() if v}
     variables["startedByInstance"] = str(job.process_instance_key)
+    # The engine starts no second instance for a correlation key while one it started is
+    # active: one investigation per case at a time ("case"), but any number of decisions and
+    # measures ("instance": one per starting instance).
+    key = caseId
+    if job.custom_headers.get("startKey") == "instance":
+        key = f"{caseId}:{job.process_instance_key}"
     with resources().engine.begin() as conn:
         workflow.queue_message(
             conn,
             name=message,
-            correlation_key=caseId,
+            correlation_key=key,
             message_id=f"{message}:{job.process_instance_key}:{job.element_id}",
             variables=variables,
         )
@@ -124,6 +133,20 @@ def check_approval(caseId: str, recommendation: str = "") -> dict[str, object]:
     with resources().engine.begin() as conn:
         required = decisions.approval_required(conn, uuid.UUID(caseId), recommendation)
     return {"approvalRequired": required}
+
+
+@task(
+    router,
+    "decision.check-buu-plan",
+    label="Ligger barnets plan i indstillingen?",
+    outputs=("planAttached", "buuMeetingAt"),
+    timeout_ms=15_000,
+)
+def check_buu_plan(caseId: str) -> dict[str, object]:
+    """D7: the committee cannot meet on the case before barnets plan is in the indstilling."""
+    with resources().engine.begin() as conn:
+        attached, meeting = decisions.buu_gate(conn, uuid.UUID(caseId))
+    return {"planAttached": attached, "buuMeetingAt": meeting.isoformat()}
 
 
 @task(
@@ -203,7 +226,8 @@ def send_decision(caseId: str, job: Job, recommendation: str = "") -> dict[str, 
         for number, cpr in enumerate(recipients)
     )
     with res.engine.begin() as conn:
-        granted = decisions.record_measure(
+        granted = decisions.is_grant(conn, case_id)
+        decisions.record_measure(
             conn,
             case_id=case_id,
             subject=recommendation,
@@ -214,7 +238,7 @@ def send_decision(caseId: str, job: Job, recommendation: str = "") -> dict[str, 
         "decisionDeliveredAt": delivered.isoformat(),
         "appealWindowEndsAt": (delivered + decisions.APPEAL_WINDOW).isoformat(),
         "decisionKey": str(job.process_instance_key),
-        # The measure process the afgørelse starts: stoettende_indsats or anbringelse, or none.
+        # What the granted decision starts: a measure process or a hjemgivelse; nothing if denied.
         "grantedMeasure": recommendation if granted else "",
     }
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, or_, select
@@ -94,7 +94,15 @@ def register_appeal(
     return appeal_id, received_at + REASSESSMENT
 
 
-MEASURE_KINDS = {"stoettende_indsats": "indsats", "anbringelse": "anbringelse"}
+MEASURE_KINDS = {
+    "stoettende_indsats": "indsats",
+    "anbringelse": "anbringelse",
+    "anbringelse_uden_samtykke": "anbringelse",
+}
+
+
+def is_grant(conn: Connection, case_id: uuid.UUID) -> bool:
+    return bool(latest_document(conn, case_id, "afgoerelse")["decision"] == "grant")
 
 
 def record_measure(
@@ -142,3 +150,13 @@ def has_open_measure(conn: Connection, case_id: uuid.UUID, today: date) -> bool:
         .limit(1)
     ).first()
     return found is not None
+
+
+def buu_gate(conn: Connection, case_id: uuid.UUID) -> tuple[bool, datetime]:
+    """D7 (BL § 91): the indstilling to the Børn og unge-udvalg must hold barnets plan before
+    the meeting. Whether a plan is on the case, and the meeting (the start of its day)."""
+    indstilling = latest_document(conn, case_id, "buu_indstilling")
+    meeting = datetime.combine(
+        date.fromisoformat(indstilling["meeting_date"]), time(0), tzinfo=COPENHAGEN
+    )
+    return latest_submitted(conn, case_id, "barnets_plan") is not None, meeting

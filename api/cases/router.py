@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, status
 from pydantic import AfterValidator, BaseModel, Field
 
-from api.cases import hearings, statements
+from api import clock
+from api.cases import hearings, placements, statements
 from api.cases.decisions import register_appeal
 from api.cases.service import case_view, get_case
 from api.cases.workflow import queue_message
@@ -173,3 +174,29 @@ def register_hearing_response(
         )
     uow.commit(status.HTTP_201_CREATED)
     return {"hearing_closed": all_answered}
+
+
+class DecisionIn(BaseModel):
+    subject: Literal[
+        "stoettende_indsats", "anbringelse", "anbringelse_uden_samtykke", "hjemgivelse"
+    ]
+
+
+@router.post("/{case_id}/decisions", status_code=status.HTTP_201_CREATED)
+def start_decision(case_id: uuid.UUID, data: DecisionIn, uow: Uow) -> dict[str, str]:
+    """Start a decision on the case outside an investigation, e.g. a hjemgivelse or a request
+    from the family; it runs through the one decision process like every other decision."""
+    require_roles(uow, "caseworker", "team_leader")
+    row = _case_in_scope(uow, case_id)
+    request_id = uuid.uuid4()
+    variables = placements.decision_variables(uow.conn, row.id, clock.current().now().date())
+    queue_message(
+        uow.conn,
+        name="afgoerelse-start",
+        # One decision per request: a decision still in its appeal window must not hold it.
+        correlation_key=f"{row.id}:request:{request_id}",
+        message_id=f"afgoerelse-start:request:{request_id}",
+        variables={**variables, "recommendation": data.subject},
+    )
+    uow.commit(status.HTTP_201_CREATED)
+    return {"request_id": str(request_id)}
