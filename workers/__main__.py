@@ -14,8 +14,10 @@ from api.settings import get_settings
 from workers import (
     aktindsigt,
     cases,
+    closing,
     investigation,
     measures,
+    moves,
     outbox,
     placement,
     platform,
@@ -31,6 +33,8 @@ ROUTERS = (
     investigation.router,
     measures.router,
     placement.router,
+    closing.router,
+    moves.router,
     aktindsigt.router,
 )
 RESTART_BACKOFF_MAX_S = 30.0

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, or_, select
 from sqlalchemy.dialects.postgresql import insert
 
 from api.calendar.working_days import COPENHAGEN
+from api.cases.statistics import note_event
 from api.cases.tables import appeal, case, measure, person
 from api.cases.workflow import latest_submitted
 from api.org.tables import municipality
@@ -130,6 +131,20 @@ def record_measure(
             started_on=delivered.astimezone(COPENHAGEN).date(),
         )
         .on_conflict_do_nothing(index_elements=["decision_instance_key"])
+    )
+    row = conn.execute(
+        select(measure.c.id, measure.c.started_on).where(
+            measure.c.decision_instance_key == decision_instance_key
+        )
+    ).one()
+    note_event(
+        conn,
+        case_id=case_id,
+        subject=kind,
+        subject_id=row.id,
+        event="start",
+        occurred_on=row.started_on,
+        code=decision["legal_basis"],
     )
     return True
 

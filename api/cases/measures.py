@@ -17,6 +17,7 @@ from sqlalchemy import Connection, select, update
 from api.calendar.months import add_months, months_deadline
 from api.calendar.working_days import COPENHAGEN
 from api.cases.decisions import latest_document
+from api.cases.statistics import note_event
 from api.cases.tables import measure
 from api.processes.service import instances_of_case
 from api.projector import tables as rm
@@ -99,10 +100,20 @@ def after_review(conn: Connection, case_id: uuid.UUID) -> tuple[bool, datetime]:
 
 
 def end(conn: Connection, measure_id: uuid.UUID, today: date) -> None:
+    """End the measure (once) and note the end event for Danmarks Statistik."""
     conn.execute(
         update(measure)
         .where(measure.c.id == measure_id, measure.c.ended_on.is_(None))
         .values(ended_on=today)
+    )
+    row = conn.execute(select(measure).where(measure.c.id == measure_id)).one()
+    note_event(
+        conn,
+        case_id=row.case_id,
+        subject=row.kind,
+        subject_id=row.id,
+        event="end",
+        occurred_on=row.ended_on,
     )
 
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, status
 from pydantic import AfterValidator, BaseModel, Field
 
 from api import clock
-from api.cases import hearings, placements, statements
+from api.cases import closing, hearings, placements, statements
 from api.cases.decisions import register_appeal
 from api.cases.service import case_view, get_case
 from api.cases.workflow import queue_message
@@ -197,6 +197,38 @@ def start_decision(case_id: uuid.UUID, data: DecisionIn, uow: Uow) -> dict[str, 
         correlation_key=f"{row.id}:request:{request_id}",
         message_id=f"afgoerelse-start:request:{request_id}",
         variables={**variables, "recommendation": data.subject},
+    )
+    uow.commit(status.HTTP_201_CREATED)
+    return {"request_id": str(request_id)}
+
+
+@router.post("/{case_id}/close", status_code=status.HTTP_201_CREATED)
+def request_closing(case_id: uuid.UUID, uow: Uow) -> dict[str, str]:
+    """Start closing the case; refused while an indsats or anbringelse is open."""
+    require_roles(uow, "caseworker", "team_leader")
+    row = _case_in_scope(uow, case_id)
+    if row.status != "open":
+        raise HTTPException(status.HTTP_409_CONFLICT, detail="Sagen er allerede afsluttet")
+    still_open = closing.open_measures(uow.conn, row.id)
+    if still_open:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            detail={
+                "message": "Sagen har åbne indsatser eller anbringelser, som skal afsluttes først",
+                "open": [
+                    {"kind": m.kind, "legal_basis": m.legal_basis, "started_on": str(m.started_on)}
+                    for m in still_open
+                ],
+            },
+        )
+    request_id = uuid.uuid4()
+    variables = placements.decision_variables(uow.conn, row.id, clock.current().now().date())
+    queue_message(
+        uow.conn,
+        name="sagsafslutning-start",
+        correlation_key=str(row.id),
+        message_id=f"sagsafslutning-{request_id}",
+        variables=variables,
     )
     uow.commit(status.HTTP_201_CREATED)
     return {"request_id": str(request_id)}

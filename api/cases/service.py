@@ -15,6 +15,7 @@ from api.cases.cpr import CprNumber
 from api.cases.hearings import hearings_view
 from api.cases.measures import measures_view
 from api.cases.statements import statements_view
+from api.cases.statistics import events_of_case
 from api.cases.tables import advis, case, form_document, person, underretning
 from api.processes.service import instances_of_case
 from api.projector import tables as rm
@@ -130,6 +131,7 @@ def case_view(conn: Connection, row: Any) -> dict[str, Any]:
         "hearings": hearings_view(conn, row.id, now),
         "statements": statements_view(conn, row.id, now),
         "measures": measures_view(conn, row.id),
+        "statistics_events": events_of_case(conn, row.id),
         "aktindsigt": aktindsigt_view(conn, row.id, now),
         "processes": [
             {

@@ -274,3 +274,25 @@ aktindsigt_request = Table(
     CheckConstraint("decision IS NULL OR decision IN ('grant', 'refuse')", name="known_decision"),
     Index("ix_aktindsigt_request_case", "case_id"),
 )
+
+# Events for Danmarks Statistik (BEK 1295/2023), noted where they happen; the reporting sends
+# them and stamps `delivered_at`. One per subject and event, so a retried job notes nothing twice.
+statistics_event = Table(
+    "statistics_event",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("case_id", UUID(as_uuid=True), ForeignKey("case.id"), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("subject_id", UUID(as_uuid=True), nullable=False),
+    Column("event", Text, nullable=False),
+    Column("occurred_on", Date, nullable=False),
+    Column("code", Text, nullable=False, server_default=""),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("delivered_at", DateTime(timezone=True), nullable=True),
+    CheckConstraint(
+        "subject IN ('sag', 'underretning', 'indsats', 'anbringelse')", name="known_subject"
+    ),
+    CheckConstraint("event IN ('start', 'change', 'end')", name="known_event"),
+    UniqueConstraint("subject_id", "subject", "event"),
+    Index("ix_statistics_event_case", "case_id"),
+)

@@ -20,6 +20,8 @@ from api.settings import get_settings
 NAMESPACE = uuid.UUID("6f1c3d52-0b7e-4d38-9a52-5e0f6c1b9d01")
 
 MUNICIPALITIES = {"901": "Demo Nord Kommune", "902": "Demo Syd Kommune"}
+# Made-up CVR numbers for the two demo municipalities (not registered companies).
+MUNICIPALITY_CVR = {"901": "90100001", "902": "90200002"}
 UNITS = {"901": "Børne- og ungerådgivningen Nord", "902": "Børne- og ungerådgivningen Syd"}
 USERS = (
     ("caseworker", "Rikke Rådgiver", "901", ("caseworker",)),
@@ -48,7 +50,11 @@ def duty_group(municipality_id: str) -> str:
 
 def seed(conn: Connection) -> None:
     for mid, name in MUNICIPALITIES.items():
-        conn.execute(insert(municipality).values(id=mid, name=name).on_conflict_do_nothing())
+        conn.execute(
+            insert(municipality)
+            .values(id=mid, name=name, cvr=MUNICIPALITY_CVR[mid])
+            .on_conflict_do_update(index_elements=["id"], set_={"cvr": MUNICIPALITY_CVR[mid]})
+        )
         conn.execute(
             insert(org_unit)
             .values(

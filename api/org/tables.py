@@ -19,6 +19,8 @@ municipality = Table(
     Column("extra_closed_days", Text, nullable=False, server_default=""),
     # Decision subjects (BFU recommendations) whose decisions a team leader must approve.
     Column("approval_subjects", Text, nullable=False, server_default="anbringelse"),
+    # The municipality's CVR number: where a case goes by Digital Post when a family moves.
+    Column("cvr", Text, nullable=True),
 )
 
 org_unit = Table(

@@ -113,13 +113,16 @@ def task_form(task_id: int, uow: Uow) -> dict[str, Any]:
     task = _task_in_scope(uow, task_id)
     schema = service.form_schema(uow.conn, task.form_key)
     document = service.saved_document(uow.conn, task.key)
+    prefilled = (
+        service.prefill(uow.conn, task, schema) if document is None and schema is not None else {}
+    )
     uow.commit()
     return {
         "task": _out(task).model_dump(mode="json"),
         "form_key": str(task.form_key) if task.form_key else None,
         "schema": schema,
-        "data": dict(document.data) if document else {},
-        "status": document.status if document else None,
+        "data": dict(document.data) if document else prefilled,
+        "status": document.status if document else ("prefilled" if prefilled else None),
     }
 
 

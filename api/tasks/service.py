@@ -12,6 +12,8 @@ from sqlalchemy.dialects.postgresql import insert
 
 from api.auth.principal import Principal
 from api.cases.tables import case, form_document
+from api.cases.workflow import latest_submitted
+from api.forms.validation import fields
 from api.projector import tables as rm
 
 OPEN = "CREATED"
@@ -179,6 +181,34 @@ def form_schema(conn: Connection, form_key: int | None) -> dict[str, Any] | None
 
 def saved_document(conn: Connection, key: int) -> Any:
     return conn.execute(select(form_document).where(form_document.c.user_task_key == key)).first()
+
+
+# Fields carried over from an earlier document of another form: (form, field) <- (form, field).
+CARRIED_FIELDS = {
+    ("bfu_konklusion", "conclusion"): ("bfu", "assessment"),
+    ("afgoerelse", "main_facts"): ("bfu_konklusion", "conclusion"),
+    ("buu_indstilling", "summary"): ("bfu_konklusion", "conclusion"),
+    ("flytning_resume", "summary"): ("bfu_konklusion", "conclusion"),
+}
+
+
+def prefill(conn: Connection, task: Task, schema: dict[str, Any]) -> dict[str, Any]:
+    """A starting point for a task without a draft, so nothing is typed twice: the case's last
+    submitted document of the same form (a plan revision, the next follow-up or visit), and the
+    fields another form carries over. Only keys the form knows; the caseworker edits and submits."""
+    known = {f["key"] for f in fields(schema)}
+    data: dict[str, Any] = {}
+    if task.form_id:
+        previous = latest_submitted(conn, task.case_id, task.form_id)
+        if previous is not None:
+            data.update({k: v for k, v in dict(previous.data).items() if k in known})
+    for (form_id, key), (source_form, source_key) in CARRIED_FIELDS.items():
+        if form_id != task.form_id or key in data:
+            continue
+        source = latest_submitted(conn, task.case_id, source_form)
+        if source is not None and source.data.get(source_key):
+            data[key] = source.data[source_key]
+    return data
 
 
 def save_document(

@@ -151,6 +151,8 @@ def test_bfu_runs_with_its_4_month_deadline(platform: Platform, caseworker: ApiC
     complete(caseworker, document, BFU)
     complete(caseworker, task_named(caseworker, case_id, "Partshøring"), EXEMPT_HEARING)
     conclusion = task_named(caseworker, case_id, "Konklusion og anbefaling")
+    prefilled = caseworker.get(f"/api/tasks/{conclusion['id']}/form").json()
+    assert prefilled["data"] == {"conclusion": BFU["assessment"]}
     refused = caseworker.post(f"/api/tasks/{conclusion['id']}/complete", CONCLUSION)
     assert refused.status_code == 422 and "recommendation" in refused.text
     complete(caseworker, conclusion, {**CONCLUSION, "recommendation": "stoettende_indsats"})

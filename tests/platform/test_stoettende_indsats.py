@@ -87,6 +87,10 @@ def test_indsats_from_decision_to_end(platform: Platform, caseworker: ApiClient)
     complete(caseworker, first, FOLLOW_UP)
 
     later = task_named(caseworker, case_id, "Opfølgning")
+    # Nothing typed twice: the next follow-up starts from the last one.
+    form = caseworker.get(f"/api/tasks/{later['id']}/form").json()
+    assert form["status"] == "prefilled"
+    assert form["data"]["interval_reason"] == FOLLOW_UP["interval_reason"]
     d10 = eventually(lambda: timers(platform, key).get("D10"), what="D10 timer")
     today = datetime.now(COPENHAGEN).date()
     assert d10.due_at == end_of(add_months(today, 4))
