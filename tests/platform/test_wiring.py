@@ -162,3 +162,14 @@ def test_services_role_has_no_ddl(platform: Platform) -> None:
         conn.execute(text("CREATE TABLE sneaky (id int)"))
     with platform.app_db.connect() as conn, pytest.raises(DBAPIError, match="must be owner"):
         conn.execute(text("ALTER TABLE raw_record ADD COLUMN sneaky int"))
+
+
+def test_the_migrations_match_the_tables(platform: Platform) -> None:
+    """`alembic check` against the migrated database: no table, column or constraint of the
+    code is missing from the migrations (and nothing is there that the code lacks)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config(str(Path(__file__).resolve().parents[2] / "alembic.ini"))
+    config.attributes["url"] = platform.endpoints.owner_database_url
+    command.check(config)
