@@ -182,7 +182,7 @@ class Stack:
             "simulators": [
                 PYTHON,
                 "-m",
-                "adapters.cpr.simulator",
+                "adapters.simulators",
                 "--port",
                 str(self.ports.simulators),
             ],
