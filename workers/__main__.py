@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import structlog
 from pyzeebe import ZeebeClient, ZeebeWorker, create_insecure_channel
@@ -24,6 +26,7 @@ from workers import (
     underretning,
 )
 from workers.base import failure_handler
+from workers.resources import Resources
 from workers.resources import init as init_resources
 
 ROUTERS = (
@@ -38,6 +41,19 @@ ROUTERS = (
     aktindsigt.router,
 )
 RESTART_BACKOFF_MAX_S = 30.0
+
+
+def _outbox_relay(
+    res: Resources, client: ZeebeClient, stop: asyncio.Event
+) -> Coroutine[Any, Any, None]:
+    return outbox.run(res.engine, client, stop)
+
+
+# Loops that run beside the job workers, each until its stop event is set: (resources, a Zeebe
+# client on the worker's channel, stop) -> coroutine.
+BACKGROUND: tuple[
+    Callable[[Resources, ZeebeClient, asyncio.Event], Coroutine[Any, Any, None]], ...
+] = (_outbox_relay,)
 
 
 async def supervise(stop: asyncio.Event) -> None:
@@ -59,16 +75,13 @@ async def supervise(stop: asyncio.Event) -> None:
             worker.include_router(router)
         log.info("workers polling", gateway=settings.zeebe_gateway)
         work = asyncio.create_task(worker.work())
-        relay_stop = asyncio.Event()
-        relay = asyncio.create_task(
-            outbox.run(
-                resources.engine, ZeebeClient(channel, max_connection_retries=-1), relay_stop
-            )
-        )
+        loops_stop = asyncio.Event()
+        client = ZeebeClient(channel, max_connection_retries=-1)
+        loops = [asyncio.create_task(run(resources, client, loops_stop)) for run in BACKGROUND]
         stopped = asyncio.create_task(stop.wait())
         done, _ = await asyncio.wait({work, stopped}, return_when=asyncio.FIRST_COMPLETED)
-        relay_stop.set()
-        await asyncio.gather(relay, return_exceptions=True)
+        loops_stop.set()
+        await asyncio.gather(*loops, return_exceptions=True)
         if stopped in done:
             await worker.stop()
             await asyncio.gather(work, return_exceptions=True)
