@@ -17,6 +17,7 @@ from workers import (
     aktindsigt,
     cases,
     closing,
+    cpr_events,
     investigation,
     measures,
     moves,
@@ -24,6 +25,7 @@ from workers import (
     placement,
     platform,
     underretning,
+    youth,
 )
 from workers.base import failure_handler
 from workers.resources import Resources
@@ -39,6 +41,7 @@ ROUTERS = (
     closing.router,
     moves.router,
     aktindsigt.router,
+    youth.router,
 )
 RESTART_BACKOFF_MAX_S = 30.0
 

@@ -26,6 +26,7 @@ from datetime import date
 
 from adapters.cpr import simulator
 from adapters.cpr.numbers import is_synthetic, synthetic_candidates
+from api.calendar.months import add_months
 
 __all__ = [
     "CONTRACT_VIOLATION",
@@ -38,6 +39,7 @@ __all__ = [
     "TECHNICAL_FAULT",
     "is_synthetic",
     "synthetic_cpr",
+    "synthetic_cpr_of_age",
 ]
 
 NOT_FOUND = simulator.CPR_NOT_FOUND
@@ -90,4 +92,15 @@ def synthetic_child_cpr(seed: int | str, today: date) -> str:
     mother and a father with custody (an 18-year-old has none)."""
     digest = hashlib.sha256(f"synthetic-child:{seed}".encode()).digest()
     born = date(today.year - 1 - digest[0] % 15, 1 + digest[1] % 12, 2 + digest[2] % 27)
+    return synthetic_cpr(seed, birth_date=born)
+
+
+def synthetic_cpr_of_age(seed: int | str, age: int, today: date) -> str:
+    """A synthetic CPR number of a person exactly `age` years old on `today`, e.g. a young
+    person past the 16th birthday for ungestøtte. The birthday falls 2 to 10 calendar months
+    before `today`'s month, so the last one is at least a month ago and the next at least a
+    month away: the age holds for a test that runs across midnight or moves a clock a little."""
+    digest = hashlib.sha256(f"synthetic-age:{seed}".encode()).digest()
+    month = add_months(date(today.year - age, today.month, 1), -(2 + digest[0] % 9))
+    born = month.replace(day=2 + digest[1] % 27)
     return synthetic_cpr(seed, birth_date=born)

@@ -80,16 +80,20 @@ def complete(client: ApiClient, task: dict[str, Any], data: dict[str, Any]) -> N
 
 
 def start_underretning(
-    client: ApiClient, outcome: str, received_at: datetime | None = None
+    client: ApiClient,
+    outcome: str,
+    received_at: datetime | None = None,
+    child_cpr: str | None = None,
 ) -> tuple[str, datetime]:
     """Receive an underretning and decide its 24-hour assessment with `outcome`.
 
-    Clock tests pass the engine's now as `received_at`."""
+    Clock tests pass the engine's now as `received_at`; `child_cpr` is a synthetic child aged
+    1 to 15 unless given."""
     received_at = received_at or datetime.now(UTC)
     created = client.post(
         "/api/underretninger",
         {
-            "child_cpr": synthetic_child_cpr(uuid.uuid4().hex, received_at.date()),
+            "child_cpr": child_cpr or synthetic_child_cpr(uuid.uuid4().hex, received_at.date()),
             "received_at": received_at.isoformat(),
             "reporter_type": "private",
             "concern": "Barnet virker trist og indelukket.",
