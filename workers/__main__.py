@@ -17,7 +17,6 @@ from workers import (
     aktindsigt,
     cases,
     closing,
-    cpr_events,
     investigation,
     measures,
     moves,
