@@ -13,7 +13,7 @@ import importlib
 import uvicorn
 from fastapi import FastAPI
 
-SIMULATORS = ("adapters.cpr.simulator",)
+SIMULATORS = ("adapters.cpr.simulator", "adapters.cpr.events")
 
 
 def create_app() -> FastAPI:

@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     cpr_user_system_uuid: str | None = None
     cpr_user_uuid: str | None = None
     cpr_service_uuid: str | None = None
+    # The CPR event feed (adapters/cpr/EVENTS.md): moves, births, deaths, custody changes.
+    # Empty: no feed is read. The credential is the Beskedfordeler subscription's.
+    cpr_events_endpoint: str = ""
+    cpr_events_credential: SecretStr = SecretStr("boernesag-test-abonnement")
+    cpr_events_poll_seconds: float = 2.0
     # The simple Digital Post adapter's mailbox until SF1601 is wired.
     mailbox_dir: str = ".runtime/mailbox"
     # Only for stacks whose engine runs a controlled clock (the clock tests): the broker's

@@ -144,6 +144,8 @@ class Stack:
                 "PYTHONUNBUFFERED": "1",
                 "BS_DEV_USERS": "true",
                 "BS_CPR_ENDPOINT": f"http://127.0.0.1:{self.ports.simulators}/sf1520",
+                "BS_CPR_EVENTS_ENDPOINT": f"http://127.0.0.1:{self.ports.simulators}/cpr-haendelser",
+                "BS_SIMULATOR_DIR": str(self.root / "data" / "simulators"),
                 "BS_MAILBOX_DIR": str(self.root / "data" / "mailbox"),
             }
         )

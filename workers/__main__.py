@@ -17,6 +17,7 @@ from workers import (
     aktindsigt,
     cases,
     closing,
+    cpr_events,
     investigation,
     measures,
     moves,
@@ -55,7 +56,7 @@ def _outbox_relay(
 # client on the worker's channel, stop) -> coroutine.
 BACKGROUND: tuple[
     Callable[[Resources, ZeebeClient, asyncio.Event], Coroutine[Any, Any, None]], ...
-] = (_outbox_relay,)
+] = (_outbox_relay, cpr_events.run)
 
 
 async def supervise(stop: asyncio.Event) -> None:

@@ -296,3 +296,24 @@ statistics_event = Table(
     UniqueConstraint("subject_id", "subject", "event"),
     Index("ix_statistics_event_case", "case_id"),
 )
+
+# The CPR event feed: how far we have read (one row per feed) and which events were handled, so
+# an event read twice (a restart between handling and moving the cursor) is handled once.
+# No personal data: the event's own id, its type and the outcome.
+cpr_event_cursor = Table(
+    "cpr_event_cursor",
+    metadata,
+    Column("feed", Text, primary_key=True),
+    Column("position", BigInteger, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+cpr_event_log = Table(
+    "cpr_event_log",
+    metadata,
+    Column("event_id", Text, primary_key=True),
+    Column("event_type", Text, nullable=False),
+    Column("sequence", BigInteger, nullable=False),
+    Column("handled_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("outcome", Text, nullable=False),
+)
