@@ -13,7 +13,12 @@ import importlib
 import uvicorn
 from fastapi import FastAPI
 
-SIMULATORS = ("adapters.cpr.simulator", "adapters.cpr.events")
+SIMULATORS = (
+    "adapters.cpr.simulator",
+    "adapters.cpr.events",
+    "adapters.sf2900.simulator",
+    "adapters.sf1470.simulator",
+)
 
 
 def create_app() -> FastAPI:

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -239,3 +240,56 @@ def _transport_error(status: int) -> AdapterError:
     if status in {401, 403}:
         return Rejected(f"access refused (HTTP {status})")
     return Unavailable(f"technical failure (HTTP {status})")
+
+
+class RequestValidationPlugin(Plugin):
+    """Validates the SOAP body of every request against the vendored XSD before it is sent.
+
+    `inputs` maps operation name to the qualified name of its request element. A request that
+    breaks the contract is our bug: it raises ContractViolation and nothing leaves the machine.
+    """
+
+    def __init__(self, schema: etree.XMLSchema, inputs: Mapping[str, str]) -> None:
+        self._schema = schema
+        self._inputs = dict(inputs)
+
+    def egress(
+        self, envelope: Any, http_headers: Any, operation: Any, binding_options: Any
+    ) -> tuple[Any, Any]:
+        body = envelope.find(SOAP_BODY)
+        payload = body[0] if body is not None and len(body) == 1 else None
+        expected = self._inputs.get(operation.name)
+        if payload is None or payload.tag != expected:
+            raise ContractViolation(f"the request must hold exactly one {expected}")
+        if not self._schema.validate(payload):
+            first = self._schema.error_log.last_error
+            message = mask_cpr(first.message) if first is not None else "unknown error"
+            raise ContractViolation(f"the request breaks the XSD: {message}")
+        return envelope, http_headers
+
+
+NS_WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
+
+TokenProvider = Callable[[], etree._Element]
+"""Returns the issued token to put in the wsse:Security header (production: KOMBIT STS)."""
+
+
+def wsse_security(token: etree._Element) -> etree._Element:
+    """A wsse:Security SOAP header carrying an issued token (OIOIDWS, the `token` variants)."""
+    security = etree.Element(f"{{{NS_WSSE}}}Security", nsmap={"wsse": NS_WSSE})
+    security.append(copy.deepcopy(token))
+    return security
+
+
+def provided_token(provider: TokenProvider | None) -> etree._Element:
+    """The token from the provider; a missing or failing provider is Unavailable, raw-error free."""
+    mapped: AdapterError
+    if provider is None:
+        raise Unavailable("no STS token provider configured")
+    try:
+        return provider()
+    except AdapterError as error:
+        mapped = error
+    except Exception as error:
+        mapped = Unavailable(f"the STS token provider failed ({type(error).__name__})")
+    raise mapped

@@ -14,6 +14,7 @@ from api.auth.router import router as auth_router
 from api.cases.router import router as cases_router
 from api.db import make_engine, make_redis
 from api.engine.user_tasks import UserTasks
+from api.esdh.router import router as esdh_router
 from api.logging import configure
 from api.platform.health import stack_health
 from api.processes.router import router as processes_router
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         processes_router,
         rules_router,
         aktindsigt_router,
+        esdh_router,
     ):
         app.include_router(router)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -44,6 +45,28 @@ class Settings(BaseSettings):
     cpr_events_endpoint: str = ""
     cpr_events_credential: SecretStr = SecretStr("boernesag-test-abonnement")
     cpr_events_poll_seconds: float = 2.0
+    # ESDH: SF2900 Fordelingskomponenten files each document in the municipality's ESDH, SF1470
+    # Sags- og Dokumentindeks indexes it. The contract simulators under make run and in tests;
+    # in production Serviceplatformen, e.g. https://prod.serviceplatformen.dk/service/SP/
+    # Distribution/3 and .../service/SagDokument/SagDokumentIndeks/5, with the token variant.
+    # An empty endpoint switches the relay off.
+    sf2900_endpoint: str = "http://127.0.0.1:8100/sf2900"
+    sf1470_endpoint: str = "http://127.0.0.1:8100/sf1470"
+    # token: OIOIDWS (production); context: the system certificate on the TLS connection.
+    esdh_variant: Literal["context", "token"] = "context"
+    # Our system's UUID in the municipality's organisation (FK Organisation), as the ESDH knows it.
+    esdh_it_system_uuid: str = "00000000-0000-4000-8000-0000000e5d40"
+    # The system certificate and key (PEM) for the TLS connection, and the CA bundle to trust.
+    esdh_certificate: str | None = None
+    esdh_certificate_key: str | None = None
+    esdh_ca_bundle: str | None = None
+    esdh_timeout_seconds: float = 10.0
+    # KLE handlingsfacet sent with every document (G01: generelle sager).
+    esdh_action_facet: str = "G01"
+    # A document is `failed` (and shown so) after this many failed attempts in a row; it is
+    # retried with backoff up to esdh_retry_max_seconds between attempts.
+    esdh_fail_after: int = 3
+    esdh_retry_max_seconds: float = 300.0
     # The simple Digital Post adapter's mailbox until SF1601 is wired.
     mailbox_dir: str = ".runtime/mailbox"
     # Only for stacks whose engine runs a controlled clock (the clock tests): the broker's

@@ -3,7 +3,15 @@
 from api.audit import tables as audit_tables
 from api.auth import tables as auth_tables
 from api.cases import tables as case_tables
+from api.esdh import tables as esdh_tables
 from api.model import metadata
 from api.org import tables as org_tables
 
-__all__ = ["audit_tables", "auth_tables", "case_tables", "metadata", "org_tables"]
+__all__ = [
+    "audit_tables",
+    "auth_tables",
+    "case_tables",
+    "esdh_tables",
+    "metadata",
+    "org_tables",
+]

@@ -146,6 +146,8 @@ class Stack:
                 "BS_CPR_ENDPOINT": f"http://127.0.0.1:{self.ports.simulators}/sf1520",
                 "BS_CPR_EVENTS_ENDPOINT": f"http://127.0.0.1:{self.ports.simulators}/cpr-haendelser",
                 "BS_SIMULATOR_DIR": str(self.root / "data" / "simulators"),
+                "BS_SF2900_ENDPOINT": f"http://127.0.0.1:{self.ports.simulators}/sf2900",
+                "BS_SF1470_ENDPOINT": f"http://127.0.0.1:{self.ports.simulators}/sf1470",
                 "BS_MAILBOX_DIR": str(self.root / "data" / "mailbox"),
             }
         )

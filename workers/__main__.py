@@ -18,6 +18,7 @@ from workers import (
     cases,
     closing,
     cpr_events,
+    esdh,
     investigation,
     measures,
     moves,
@@ -56,7 +57,7 @@ def _outbox_relay(
 # client on the worker's channel, stop) -> coroutine.
 BACKGROUND: tuple[
     Callable[[Resources, ZeebeClient, asyncio.Event], Coroutine[Any, Any, None]], ...
-] = (_outbox_relay, cpr_events.run)
+] = (_outbox_relay, cpr_events.run, esdh.background)
 
 
 async def supervise(stop: asyncio.Event) -> None:

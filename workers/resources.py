@@ -16,6 +16,7 @@ from adapters.digitalpost import Attachment, Delivery, LocalMailbox, Recipient
 from api.cases.workflow import record_letter
 from api.clock import Clock
 from api.db import make_engine
+from api.esdh.queue import queue_letter
 from api.settings import Settings
 
 
@@ -92,6 +93,17 @@ def send_letter(
             idempotency_key=idempotency_key,
             message_id=delivery.message_id,
             delivered_at=delivery.delivered_at,
+        )
+        # Journalised as sent, in the letter's own transaction (api.esdh.queue).
+        queue_letter(
+            conn,
+            case_id=case_id,
+            kind=kind,
+            subject=subject,
+            body=body,
+            idempotency_key=idempotency_key,
+            delivered_at=delivery.delivered_at,
+            attachments=[attachment.filename for attachment in attachments],
         )
     return delivery
 

@@ -17,6 +17,7 @@ from api.cases.measures import measures_view
 from api.cases.statements import statements_view
 from api.cases.statistics import events_of_case
 from api.cases.tables import advis, case, form_document, person, underretning
+from api.esdh.service import esdh_of_case
 from api.processes.service import instances_of_case
 from api.projector import tables as rm
 from api.rules.catalogue import RULE_SETS
@@ -133,6 +134,8 @@ def case_view(conn: Connection, row: Any) -> dict[str, Any]:
         "measures": measures_view(conn, row.id),
         "statistics_events": events_of_case(conn, row.id),
         "aktindsigt": aktindsigt_view(conn, row.id, now),
+        # Each document's journalising: filed in the ESDH (SF2900), indexed (SF1470), or failed.
+        "esdh": esdh_of_case(conn, row.id),
         "processes": [
             {
                 "key": str(i.process_instance_key),

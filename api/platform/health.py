@@ -10,6 +10,7 @@ import redis
 from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from api.esdh.service import esdh_health
 from api.projector import tables as t
 from api.projector.consumer import stream_names
 from api.settings import Settings
@@ -71,4 +72,5 @@ def stack_health(settings: Settings, engine: Engine, client: redis.Redis) -> dic
         "projector": projector_health(settings, engine, client),
     }
     status = "UP" if all(p["status"] == "UP" for p in parts.values()) else "DOWN"
-    return {"status": status, **parts}
+    # Journalising is shown, not judged: a failing ESDH does not take the stack down.
+    return {"status": status, **parts, "esdh": esdh_health(engine)}

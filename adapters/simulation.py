@@ -1,0 +1,175 @@
+"""Plumbing the SOAP contract simulators share: the WSDL pointing back at the simulator, the
+vendored contract files, SOAP envelopes, the test token, and the folder of what was received.
+
+Only simulators import this; clients never do.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from fastapi import Response
+from lxml import etree
+
+from adapters.soap import NS_WSSE, SOAP_BODY, SOAP_ENV, mask_cpr
+
+XML = "text/xml; charset=utf-8"
+NS_XSD = "http://www.w3.org/2001/XMLSchema"
+NS_SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
+_WSDL = "http://schemas.xmlsoap.org/wsdl/"
+_WSDL_SOAP = "http://schemas.xmlsoap.org/wsdl/soap/"
+
+TEST_TOKEN_ID = "_synthetic-test-token"  # noqa: S105  (an assertion ID, not a secret)
+"""The SAML assertion ID every simulator accepts in a wsse:Security header (token variant)."""
+TEST_AUTHORITY_CVRS = frozenset({"90100001", "90200002"})
+"""The service agreements the simulators know (context variant): the synthetic CVR numbers of
+the demo municipalities 901 and 902. No real municipality has them."""
+
+SIMULATOR_DIR_ENV = "BS_SIMULATOR_DIR"
+_SAFE_NAME = re.compile(r"[A-Za-z0-9._-]{1,120}")
+
+
+def accepted_token() -> etree._Element:
+    """A SAML assertion the simulators accept: the token provider for tests and development."""
+    return etree.Element(
+        f"{{{NS_SAML}}}Assertion", {"ID": TEST_TOKEN_ID, "Version": "2.0"}, nsmap={"saml": NS_SAML}
+    )
+
+
+def received_root(folder: Path | None) -> Path:
+    """Where simulators keep what they received: the given folder, `$BS_SIMULATOR_DIR`, or
+    `.runtime/simulators`."""
+    if folder is not None:
+        return folder
+    return Path(os.environ.get(SIMULATOR_DIR_ENV, ".runtime/simulators"))
+
+
+def wants_wsdl(query_keys: Iterable[str]) -> bool:
+    return "wsdl" in {key.lower() for key in query_keys}
+
+
+def wsdl_text(source: Path, contract_dir: Path, service_url: str) -> bytes:
+    """The WSDL with soap:address at `service_url` and its imports at `service_url/contract/`."""
+    parser = etree.XMLParser(no_network=True, resolve_entities=False)
+    document = etree.parse(str(source), parser)
+    files = f"{service_url}/contract/"
+    for node in document.iter(f"{{{_WSDL}}}import", f"{{{NS_XSD}}}include", f"{{{NS_XSD}}}import"):
+        attribute = "location" if node.tag == f"{{{_WSDL}}}import" else "schemaLocation"
+        if node.get(attribute) is None:
+            continue
+        target = (source.parent / node.get(attribute, "")).resolve()
+        node.set(attribute, files + target.relative_to(contract_dir.resolve()).as_posix())
+    for address in document.iter(f"{{{_WSDL_SOAP}}}address"):
+        address.set("location", service_url)
+    return etree.tostring(document, xml_declaration=True, encoding="utf-8")
+
+
+def contract_file(contract_dir: Path, path: str) -> Response:
+    """A vendored XSD or WSDL file; anything else, or outside the contract, is a 404."""
+    file = (contract_dir / path).resolve()
+    inside = file.is_relative_to(contract_dir.resolve())
+    if not inside or file.suffix not in {".xsd", ".wsdl"} or not file.is_file():
+        return Response("Not found", status_code=404, media_type="text/plain")
+    return Response(file.read_bytes(), media_type=XML)
+
+
+def parse_envelope(body: bytes, request: str) -> tuple[etree._Element, etree._Element] | str:
+    """(envelope, request element) of a SOAP 1.1 request, or what is wrong with it, in Danish."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        envelope = etree.fromstring(body, parser)
+    except etree.XMLSyntaxError:
+        return "Forespørgslen er ikke XML"
+    payload = envelope.find(f"{SOAP_BODY}/{request}")
+    if envelope.tag != f"{{{SOAP_ENV}}}Envelope" or payload is None:
+        local = request.rsplit("}", 1)[-1]
+        return f"Forespørgslen er ikke en SOAP 1.1 {local}"
+    return envelope, payload
+
+
+def xsd_problem(schema: etree.XMLSchema, element: etree._Element) -> str | None:
+    """None if the element is valid, else lxml's first complaint with CPR numbers masked."""
+    if schema.validate(element):
+        return None
+    first = schema.error_log.last_error
+    return mask_cpr(first.message) if first is not None else "ukendt fejl"
+
+
+def has_test_token(envelope: etree._Element) -> bool:
+    path = f"{{{SOAP_ENV}}}Header/{{{NS_WSSE}}}Security/{{{NS_SAML}}}Assertion"
+    return any(token.get("ID") == TEST_TOKEN_ID for token in envelope.iterfind(path))
+
+
+def soap_response(
+    payload: etree._Element, *, headers: Iterable[etree._Element] = (), status_code: int = 200
+) -> Response:
+    envelope = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"soap": SOAP_ENV})
+    header_list = list(headers)
+    if header_list:
+        header = etree.SubElement(envelope, f"{{{SOAP_ENV}}}Header")
+        header.extend(header_list)
+    etree.SubElement(envelope, SOAP_BODY).append(payload)
+    content = etree.tostring(envelope, xml_declaration=True, encoding="utf-8")
+    return Response(content, status_code=status_code, media_type=XML)
+
+
+def soap_fault(detail: etree._Element, text: str, *, client: bool) -> Response:
+    """A SOAP 1.1 fault carrying the contract's detail element; HTTP 500 as SOAP 1.1 asks."""
+    fault = etree.Element(f"{{{SOAP_ENV}}}Fault")
+    etree.SubElement(fault, "faultcode").text = "soap:Client" if client else "soap:Server"
+    etree.SubElement(fault, "faultstring").text = text
+    etree.SubElement(fault, "detail").append(detail)
+    return soap_response(fault, status_code=500)
+
+
+class ReceivedFolder:
+    """What one simulator received, as files under `root/<service>/`: readable by tests and the
+    demo, and the simulator's memory across restarts. Writes are atomic (write, then rename)."""
+
+    def __init__(self, root: Path, service: str) -> None:
+        self.folder = root / service
+
+    def path(self, *parts: str) -> Path:
+        for part in parts:
+            if not _SAFE_NAME.fullmatch(part) or part in {".", ".."}:
+                raise ValueError("unsafe name in the simulator's folder")
+        return self.folder.joinpath(*parts)
+
+    def write(self, content: bytes, *parts: str) -> Path:
+        target = self.path(*parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.tmp")
+        temporary.write_bytes(content)
+        os.replace(temporary, target)
+        return target
+
+    def write_json(self, value: Any, *parts: str) -> Path:
+        text = json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True)
+        return self.write(text.encode(), *parts)
+
+    def read(self, *parts: str) -> bytes | None:
+        target = self.path(*parts)
+        return target.read_bytes() if target.is_file() else None
+
+    def read_json(self, *parts: str) -> Any:
+        content = self.read(*parts)
+        return None if content is None else json.loads(content)
+
+    def next_number(self, *parts: str, prefix: str) -> int:
+        """1 + how many files named `prefix-N.xml` the folder holds: the request count."""
+        folder = self.path(*parts)
+        if not folder.is_dir():
+            return 1
+        return 1 + sum(1 for f in folder.iterdir() if f.name.startswith(f"{prefix}-"))
+
+    def remove(self, *parts: str) -> bool:
+        target = self.path(*parts)
+        if not target.is_file():
+            return False
+        target.unlink()
+        return True
