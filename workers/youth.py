@@ -17,7 +17,7 @@ router = ZeebeTaskRouter()
     router,
     "youth.birthdays",
     label="Beregn datoer for ungestøtte (16, 18 og 23 år)",
-    outputs=("planningFrom", "decisionDueAt", "endsAt"),
+    outputs=("planningFrom", "decisionDueAt", "adultAt", "endsAt"),
     timeout_ms=15_000,
 )
 def birthdays(caseId: str) -> dict[str, object]:
@@ -28,6 +28,7 @@ def birthdays(caseId: str) -> dict[str, object]:
     return {
         "planningFrom": dates.planning_from.isoformat(),
         "decisionDueAt": dates.decision_due.isoformat(),
+        "adultAt": dates.adult_at.isoformat(),
         "endsAt": dates.ends_at.isoformat(),
     }
 

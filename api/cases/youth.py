@@ -54,6 +54,7 @@ def _start_of(day: date) -> datetime:
 class YouthDates:
     planning_from: datetime  # D22
     decision_due: datetime  # D23
+    adult_at: datetime  # D23: the 18th birthday, when the placement ends
     ends_at: datetime  # D24
 
 
@@ -65,6 +66,7 @@ def youth_dates(born: date) -> YouthDates:
     return YouthDates(
         planning_from=_start_of(birthday(born, PLANNING_AGE)),
         decision_due=_start_of(decision_day),
+        adult_at=_start_of(birthday(born, ADULT_AGE)),
         ends_at=_start_of(birthday(born, END_AGE)),
     )
 

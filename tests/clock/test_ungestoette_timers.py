@@ -17,13 +17,14 @@ from api.calendar.working_days import COPENHAGEN
 from api.cases.cpr import CprNumber
 from api.cases.tables import measure
 from api.cases.youth import birthday
+from api.projector import tables as rm
 from api.testdata.cpr import synthetic_cpr_of_age
 from tests.clock.test_anbringelse_timers import advis_of
 from tests.clock.test_timers import wait_until_idle
 from tests.harness.api import ApiClient
 from tests.harness.engine import EngineClock
 from tests.harness.platform import Platform
-from tests.harness.readmodel import process_instance
+from tests.harness.readmodel import process_instance, rows
 from tests.harness.waiting import eventually
 from tests.platform.test_anbringelse import placement_of
 from tests.platform.test_investigation import complete, instances, task_named
@@ -84,8 +85,27 @@ def test_late_decision_and_the_end_at_23(
     wait_until_idle(platform)
     assert placement_of(platform, case_id).ended_on is None
     assert advis_of(platform, case_id, "D23") == ["deadline_breached"], "one advis only"
-    clock.advance(start_of(birthday(born, 23)) - clock.now() + timedelta(minutes=1))
+    # At 18 the placement ends (D23): its process is interrupted and the measure ends.
+    clock.advance(start_of(birthday(born, 18)) - clock.now() + timedelta(minutes=1))
     ended = eventually(lambda: placement_of(platform, case_id).ended_on)
-    assert ended == birthday(born, 23)
-    assert {m.ended_on for m in measures_of(platform, case_id)} == {ended}
+    assert ended == birthday(born, 18)
+    (placement,) = instances(platform, case_id, "anbringelse")
+    # The placement's own path ends (its missed-deadline reasons may still await the leader).
+    eventually(
+        lambda: (
+            "placement_ended"
+            in {
+                e.element_id
+                for e in rows(
+                    platform.db,
+                    rm.element_instance,
+                    process_instance_key=placement.process_instance_key,
+                )
+            }
+        )
+    )
+    wait_until_idle(platform)
+    assert process_instance(platform.db, key).state == "ACTIVE", "ungestøtte runs to 23"
+    clock.advance(start_of(birthday(born, 23)) - clock.now() + timedelta(minutes=1))
     eventually(lambda: process_instance(platform.db, key).state == "COMPLETED")
+    assert {m.ended_on for m in measures_of(platform, case_id)} == {ended}

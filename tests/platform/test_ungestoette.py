@@ -80,7 +80,7 @@ def test_placement_starts_ungestoette_from_the_birthdays(
 ) -> None:
     """A 16-year-old's placement starts ungestøtte: the ungeplan is due at once (D22 has
     passed), the preparation carries D23, and its end starts a second decision with the
-    recommendation "ungestoette" before the wait for the 23rd birthday (D24)."""
+    recommendation "ungestoette" before the waits for the 18th and 23rd birthdays (D23, D24)."""
     now = datetime.now(COPENHAGEN)
     cpr = synthetic_cpr_of_age(uuid.uuid4().hex, 16, now.date())
     born = CprNumber(cpr).birth_date
@@ -117,7 +117,9 @@ def test_placement_starts_ungestoette_from_the_birthdays(
     recommendation = root_variable(platform, started.process_instance_key, "recommendation")
     assert recommendation == "ungestoette"
     task_named(caseworker, case_id, "Børnesamtale før afgørelse")
-    assert eventually(lambda: timers(platform, key).get("D24")) == start_of(birthday(born, 23))
+    # Then the 18th birthday ends the placement (D23); the 23rd ends everything (D24, clock test).
+    adult = start_of(birthday(born, 18))
+    assert eventually(lambda: timers(platform, key).get("D23") == adult)
     assert root_variable(platform, key, "recommendation") == "ungestoette"
 
 
