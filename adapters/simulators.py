@@ -16,6 +16,7 @@ from fastapi import FastAPI
 SIMULATORS = (
     "adapters.cpr.simulator",
     "adapters.cpr.events",
+    "adapters.digitalpost.simulator",
     "adapters.sf2900.simulator",
     "adapters.sf1470.simulator",
 )

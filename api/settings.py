@@ -67,7 +67,23 @@ class Settings(BaseSettings):
     # retried with backoff up to esdh_retry_max_seconds between attempts.
     esdh_fail_after: int = 3
     esdh_retry_max_seconds: float = 300.0
-    # The simple Digital Post adapter's mailbox until SF1601 is wired.
+    # SF1601 Digital Post (KombiPostAfsend): the service root, e.g.
+    # https://prod.serviceplatformen.dk/service, or the simulator's /sf1601. Unset: letters go to
+    # the local mailbox below (the development fallback). E-mail recipients always do.
+    digitalpost_endpoint: str | None = None
+    digitalpost_variant: Literal["context", "token"] = "context"
+    digitalpost_timeout_seconds: float = 10.0
+    # context: the SF1601 service agreement's InvocationContext. Unset: the simulator's test one.
+    digitalpost_service_agreement_uuid: str | None = None
+    digitalpost_user_system_uuid: str | None = None
+    digitalpost_user_uuid: str | None = None
+    digitalpost_service_uuid: str | None = None
+    # token (production): the STS exchange with the system certificate (PEM, OCES3) for the
+    # authority's CVR; the same certificate on the TLS connection; exttest instead of prod.
+    digitalpost_certificate: str | None = None
+    digitalpost_authority_cvr: str | None = None
+    digitalpost_exttest: bool = False
+    # The local Digital Post mailbox (development, and e-mail recipients).
     mailbox_dir: str = ".runtime/mailbox"
     # Only for stacks whose engine runs a controlled clock (the clock tests): the broker's
     # management URL, so deadline facts use the engine's now. Never set in production.

@@ -208,10 +208,14 @@ def send_decision(caseId: str, job: Job, recommendation: str = "") -> dict[str, 
     4-week appeal window (D16). A retried job sends and records nothing twice."""
     res = resources()
     case_id = uuid.UUID(caseId)
+    today = res.clock.now().astimezone(COPENHAGEN).date()
     with res.engine.begin() as conn:
-        subject, body, _ = decisions.decision_letter(conn, case_id)
-        recipients = decisions.custody_recipients(conn, case_id)
-    if not recipients:
+        letters = {
+            to_child: decisions.decision_letter(conn, case_id, to_child=to_child)[:2]
+            for to_child in (False, True)
+        }
+        recipients = decisions.decision_recipients(conn, case_id, today)
+    if not any(not to_child for _, to_child in recipients):
         raise ValueError("no party to send the decision to (CPR has no custody holder)")
     delivered = max(
         send_letter(
@@ -219,11 +223,11 @@ def send_decision(caseId: str, job: Job, recommendation: str = "") -> dict[str, 
             case_id=case_id,
             kind="afgoerelse",
             recipient=Recipient("cpr", cpr),
-            subject=subject,
-            body=body,
+            subject=letters[to_child][0],
+            body=letters[to_child][1],
             idempotency_key=f"afgoerelse-{job.process_instance_key}-{number}",
         ).delivered_at
-        for number, cpr in enumerate(recipients)
+        for number, (cpr, to_child) in enumerate(recipients)
     )
     with res.engine.begin() as conn:
         granted = decisions.is_grant(conn, case_id)

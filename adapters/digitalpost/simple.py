@@ -1,7 +1,7 @@
-"""A Digital Post sender with one backend: a local mailbox folder.
+"""A Digital Post sender with one backend: a local mailbox folder (the dev and test fallback).
 
-It has the shape the SF1601 adapter will have (recipient, subject, body, attachments and an
-idempotency key in; a delivery time out), so the workers do not change when the real one arrives.
+It has the shape of the SF1601 client (`adapters.digitalpost.sf1601`): recipient, subject, body,
+attachments and an idempotency key in; a delivery time out.
 Each message is one JSON file named by its idempotency key, attachments included: sending again
 returns the first delivery and writes nothing.
 """
@@ -30,8 +30,24 @@ _MESSAGE_ID = re.compile(r"[0-9a-f]{32}")
 
 @dataclass(frozen=True)
 class Recipient:
+    """Who gets the letter. The optional fields come from CPR and decide how SF1601 delivers:
+    `digital_post` False (not tilmeldt) sends a physical letter, None lets the service choose;
+    `address` is printed on a physical letter unless `address_protected` (adressebeskyttelse)."""
+
     kind: Literal["cpr", "cvr", "email"]
     identifier: str
+    name: str | None = None
+    digital_post: bool | None = None
+    address: str | None = None
+    address_protected: bool = False
+
+
+@dataclass(frozen=True)
+class Sender:
+    """The authority the letter is from (the case's municipality), by CVR."""
+
+    cvr: str
+    name: str
 
 
 @dataclass(frozen=True)
@@ -60,10 +76,13 @@ class LocalMailbox:
         body: str,
         idempotency_key: str,
         attachments: Sequence[Attachment] = (),
+        sender: Sender | None = None,
+        case_number: str | None = None,
     ) -> Delivery:
+        """`sender` and `case_number` are what SF1601 needs; the mailbox does not keep them."""
         if not recipient.identifier.strip():
             raise Rejected("modtageren mangler")
-        _check_attachments(attachments)
+        check_attachments(attachments)
         message_id = hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
         path = self.folder / f"{message_id}.json"
         try:
@@ -108,7 +127,7 @@ def read_message(folder: Path, message_id: str) -> dict[str, Any]:
     return message
 
 
-def _check_attachments(attachments: Sequence[Attachment]) -> None:
+def check_attachments(attachments: Sequence[Attachment]) -> None:
     """Refuse the whole message before anything is written; the texts carry no file names, since
     a name can hold personal data and the error ends up in logs and incidents."""
     for number, attachment in enumerate(attachments, start=1):

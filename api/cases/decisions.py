@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -10,11 +11,13 @@ from sqlalchemy import Connection, or_, select
 from sqlalchemy.dialects.postgresql import insert
 
 from api.calendar.working_days import COPENHAGEN
+from api.cases.cpr import CprNumber
 from api.cases.statistics import note_event
 from api.cases.tables import appeal, case, measure, person
 from api.cases.workflow import latest_submitted
 from api.org.tables import municipality
 
+CHILD_PARTY_AGE = 10  # BL § 3: partsbeføjelser from the 10th birthday
 APPEAL_WINDOW = timedelta(weeks=4)  # D16: 4 weeks from delivery (FVL, Ankestyrelsen)
 REASSESSMENT = timedelta(weeks=4)  # D17: genvurdering within 4 weeks (RSL § 66)
 
@@ -36,9 +39,12 @@ def latest_document(conn: Connection, case_id: uuid.UUID, form_id: str) -> dict[
     return dict(row.data)
 
 
-def decision_letter(conn: Connection, case_id: uuid.UUID) -> tuple[str, str, bool]:
+def decision_letter(
+    conn: Connection, case_id: uuid.UUID, *, to_child: bool = False
+) -> tuple[str, str, bool]:
     """Subject, body and whether the Børn og Unge-udvalg decided (then appeals go straight to
-    Ankestyrelsen). Legal basis, reasons and klagevejledning as FVL §§ 22-25 require."""
+    Ankestyrelsen). Legal basis, reasons and klagevejledning as FVL §§ 22-25 require; the
+    child's own letter (from 10, BL § 3) tells the child it may appeal itself."""
     decision = latest_document(conn, case_id, "afgoerelse")
     by_buu = decision.get("decided_by") == "buu"
     verdict = "bevilget" if decision["decision"] == "grant" else "afslået"
@@ -48,15 +54,21 @@ def decision_letter(conn: Connection, case_id: uuid.UUID) -> tuple[str, str, boo
         else "kommunen, som genvurderer afgørelsen inden 4 uger og "
         "sender klagen videre til Ankestyrelsen, hvis afgørelsen fastholdes"
     )
+    own_appeal = (
+        "Du kan selv klage, fordi du er fyldt 10 år."
+        if to_child
+        else "Barnet kan selv klage fra det fyldte 10. år."
+    )
     body = (
         f"Afgørelse: Det ansøgte er {verdict}.\n\n"
         f"Hjemmel: {decision['legal_basis']}.\n\n"
         f"Begrundelse: {decision['reasoning']}\n\n"
         f"Vi har lagt vægt på: {decision['main_facts']}\n\n"
         "Klagevejledning: Du kan klage over afgørelsen inden 4 uger efter, at du har modtaget "
-        f"den. Klagen sendes til {where}. Barnet kan selv klage fra det fyldte 10. år.\n"
+        f"den. Klagen sendes til {where}. {own_appeal}\n"
     )
-    return "Afgørelse i sagen om dit barn", body, by_buu
+    subject = "Afgørelse i din sag" if to_child else "Afgørelse i sagen om dit barn"
+    return subject, body, by_buu
 
 
 def custody_recipients(conn: Connection, case_id: uuid.UUID) -> list[str]:
@@ -72,6 +84,29 @@ def custody_recipients(conn: Connection, case_id: uuid.UUID) -> list[str]:
     holders = [c.get("holder_cpr") for c in data.get("custody", []) if c.get("holder_cpr")]
     parents = [data.get("mother_cpr"), data.get("father_cpr")]
     return sorted({cpr for cpr in holders or parents if cpr})
+
+
+def child_is_party(cpr: str | None, cpr_data: Mapping[str, Any], on: date) -> bool:
+    """BL § 3: from the 10th birthday the child is a party and gets the decision letter with
+    its klagevejledning. Not an unborn child, nor one CPR reports dead or missing."""
+    if cpr is None or cpr_data.get("status") in ("dead", "missing"):
+        return False
+    return CprNumber(cpr).age_on(on) >= CHILD_PARTY_AGE
+
+
+def decision_recipients(conn: Connection, case_id: uuid.UUID, on: date) -> list[tuple[str, bool]]:
+    """(CPR number, is the child) for each party of a decision: the custody holders, then the
+    child from age 10 on the day the letter is sent. The child comes last, so the holders'
+    letters keep their numbers (and idempotency keys)."""
+    parties = [(cpr, False) for cpr in custody_recipients(conn, case_id)]
+    child = conn.execute(
+        select(person.c.cpr, person.c.cpr_data)
+        .join(case, case.c.child_id == person.c.id)
+        .where(case.c.id == case_id)
+    ).one()
+    if child_is_party(child.cpr, child.cpr_data or {}, on) and child.cpr not in dict(parties):
+        parties.append((child.cpr, True))
+    return parties
 
 
 def register_appeal(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from adapters.digitalpost import read_message
 from api.projector import tables as rm
+from api.testdata.cpr import synthetic_cpr_of_age
 from tests.harness.api import ApiClient
+from tests.harness.digitalpost import sent_message
 from tests.harness.platform import Platform
 from tests.harness.readmodel import process_instance, rows
 from tests.harness.waiting import eventually
@@ -37,10 +39,11 @@ def to_decision(
     recommendation: str,
     hearing: dict[str, Any] | None = None,
     received_at: datetime | None = None,
+    child_cpr: str | None = None,
 ) -> str:
     """Underretning → BFU recommending `recommendation` → the decision's first tasks (clock
     tests pass the engine's now as `received_at`)."""
-    case_id, _ = start_underretning(client, "bfu", received_at)
+    case_id, _ = start_underretning(client, "bfu", received_at, child_cpr)
     investigate(client, case_id, recommendation)
     complete(client, task_named(client, case_id, "Børnesamtale før afgørelse"), TALK)
     complete(client, task_named(client, case_id, "Partshøring"), hearing or EXEMPT_HEARING)
@@ -90,7 +93,7 @@ def test_decision_letter_appeal_genvurdering_and_ankestyrelsen(
     complete(caseworker, reassess, {"upheld": "yes", "reassessment": "Afgørelsen er rigtig."})
     (package,) = eventually(lambda: letters(platform, case_id, "klagepakke"))
     assert package.recipient_kind == "cvr"
-    sent_package = read_message(platform.stack.root / "data" / "mailbox", package.message_id)
+    sent_package = sent_message(platform, package.message_id)
     assert "Dokumentliste:" in sent_package["body"]
     (pdf,) = sent_package["attachments"]
     assert pdf["media_type"] == "application/pdf" and pdf["content"].startswith(b"%PDF")
@@ -104,6 +107,35 @@ def test_decision_letter_appeal_genvurdering_and_ankestyrelsen(
     eventually(lambda: process_instance(platform.db, key).state == "COMPLETED")
     ends = {e.element_id for e in rows(platform.db, rm.element_instance, process_instance_key=key)}
     assert "appeal_decided" in ends and "decision_final" not in ends
+
+
+def test_a_child_of_10_or_more_gets_its_own_letter(
+    platform: Platform, caseworker: ApiClient
+) -> None:
+    """BL § 3: from 10 the child is a party and gets the decision with its own klagevejledning;
+    not registered for Digital Post (CPR), the child's letter is a physical one with the CPR
+    address, the custody holders' letters are Digital Post without one."""
+    child = synthetic_cpr_of_age(uuid.uuid4().hex, 12, datetime.now(UTC).date())
+    case_id = to_decision(caseworker, "stoettende_indsats", child_cpr=child)
+    complete(caseworker, task_named(caseworker, case_id, "Afgørelse"), DECISION)
+    sent = eventually(
+        lambda: (
+            len(letters(platform, case_id, "afgoerelse")) == 3
+            and letters(platform, case_id, "afgoerelse")
+        ),
+        what="the letters to both custody holders and the child",
+    )
+    messages = {
+        m["recipient"]["id"]: m for m in (sent_message(platform, s.message_id) for s in sent)
+    }
+    own = messages.pop(child)
+    assert own["subject"] == "Afgørelse i din sag"
+    assert "Du kan selv klage, fordi du er fyldt 10 år." in own["body"]
+    assert own["channel"] == "Fysisk Post" and own["printed_address"]
+    for parent in messages.values():
+        assert parent["subject"] == "Afgørelse i sagen om dit barn"
+        assert parent["channel"] == "Digital Post" and parent["printed_address"] is None
+        assert parent["sender"]["name"] and parent["sender"]["cvr"] == "90100001"
 
 
 def test_placement_decisions_need_the_leaders_approval(

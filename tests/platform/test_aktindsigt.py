@@ -11,13 +11,13 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from adapters.digitalpost import read_message
 from api.calendar import COPENHAGEN, add_working_days
 from api.cases.tables import aktindsigt_request
 from api.projector import tables as rm
 from api.testdata.cpr import synthetic_child_cpr, synthetic_cpr
 from api.underretninger.service import municipality_calendar
 from tests.harness.api import ApiClient
+from tests.harness.digitalpost import sent_message
 from tests.harness.platform import Platform
 from tests.harness.readmodel import process_instance, rows
 from tests.harness.waiting import eventually
@@ -135,7 +135,7 @@ def d19_due(platform: Platform, received: datetime) -> datetime:
 def delivered(platform: Platform, case_id: str, kind: str) -> dict[str, Any]:
     (sent,) = eventually(lambda: letters(platform, case_id, kind), what=f"the {kind} letter")
     assert sent.recipient_kind == "cpr"
-    return read_message(platform.stack.root / "data" / "mailbox", sent.message_id)
+    return sent_message(platform, sent.message_id)
 
 
 def test_request_decided_in_time_sends_the_redacted_case_file(
@@ -197,10 +197,9 @@ def test_request_decided_in_time_sends_the_redacted_case_file(
     )
     eventually(lambda: len(letters(platform, case_id, "aktindsigt")) == 2, what="the refusal")
     refusal = next(
-        read_message(platform.stack.root / "data" / "mailbox", s.message_id)
+        sent_message(platform, s.message_id)
         for s in letters(platform, case_id, "aktindsigt")
-        if read_message(platform.stack.root / "data" / "mailbox", s.message_id)["recipient"]["id"]
-        == father
+        if sent_message(platform, s.message_id)["recipient"]["id"] == father
     )
     assert refusal["attachments"] == [] and "Du får ikke aktindsigt" in refusal["body"]
     assert "Klagevejledning" in refusal["body"]

@@ -6,11 +6,11 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from adapters.digitalpost import read_message
 from api.cases.moves import queue_move
 from api.cases.placements import decision_variables
 from api.projector import tables as rm
 from tests.harness.api import ApiClient
+from tests.harness.digitalpost import sent_message
 from tests.harness.platform import Platform
 from tests.harness.readmodel import rows
 from tests.harness.waiting import eventually
@@ -59,7 +59,7 @@ def test_a_move_sends_the_case_to_the_new_municipality(
     assert [t.deadline_rule for t in timers] == ["D25"]
     complete(caseworker, summary, SUMMARY)
     (sent,) = eventually(lambda: letters(platform, case_id, "flytning"))
-    message = read_message(platform.stack.root / "data" / "mailbox", sent.message_id)
+    message = sent_message(platform, sent.message_id)
     assert message["recipient"] == {"kind": "cvr", "id": "90200002"}
     (pdf,) = message["attachments"]
     assert pdf["content"].startswith(b"%PDF") and "Dokumentliste:" in message["body"]
