@@ -2,6 +2,9 @@
 
 Signs in as the development caseworker, receives an underretning about a synthetic child, finds
 the 24-hour assessment in the duty queue, claims it, completes it, and shows the instance move on.
+Then the integrations: the CPR lookup with custody (SF1520), the kvittering sent by Digital Post
+with its delivery time, the assessment journalised at the ESDH (SF2900) with its index entry
+(SF1470), and a CPR move event that starts `flytning`.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from typing import Any
 
 import httpx
 
-from api.testdata.cpr import synthetic_cpr
+from adapters.cpr.events import CREDENTIAL_HEADER, TEST_CREDENTIAL
+from api.testdata.cpr import synthetic_child_cpr
 
 
 def wait(what: str, check: Any, seconds: float = 60) -> Any:
@@ -31,13 +35,15 @@ def wait(what: str, check: Any, seconds: float = 60) -> Any:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+    parser.add_argument("--simulators-url", default="http://127.0.0.1:8100")
     args = parser.parse_args(argv)
     http = httpx.Client(base_url=args.base_url, timeout=30)
     token = http.post("/api/auth/token", data={"username": "caseworker", "password": "demo"})
     token.raise_for_status()
     http.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
 
-    child = synthetic_cpr(uuid.uuid4().hex)  # synthetic: never a real child's number
+    # synthetic: never a real child's number
+    child = synthetic_child_cpr(uuid.uuid4().hex, datetime.now(UTC).date())
     received = http.post(
         "/api/underretninger",
         json={
@@ -46,6 +52,8 @@ def main(argv: list[str]) -> int:
             "reporter_type": "professional",
             "reporter_organisation": "Skolen ved Søen",
             "reporter_email": "kontoret@skolen.example",
+            # made up for the demo, like the demo municipalities' CVR numbers
+            "reporter_cvr": "29100001",
             "concern": "Eleven kommer ofte for sent, sulten og uden madpakke.",
         },
     )
@@ -92,7 +100,57 @@ def main(argv: list[str]) -> int:
             f"   frist {deadline['rule_id']} {deadline['label']} ({deadline['basis']}): "
             f"{deadline['state']}"
         )
+    integrations(http, args.simulators_url, case_id, child)
     return 0
+
+
+def integrations(http: httpx.Client, simulators: str, case_id: str, child: str) -> None:
+    def page() -> Any:
+        return http.get(f"/api/cases/{case_id}").json()
+
+    custody = wait("the CPR answer", lambda: page()["child"]["custody"])
+    print(f"6. CPR (SF1520): barnet slået op, {len(custody)} med forældremyndighed")
+    kvittering = wait(
+        "the kvittering",
+        lambda: next(
+            (
+                x
+                for x in page()["letters"]
+                if x["kind"] == "kvittering" and x["recipient_kind"] == "cvr"
+            ),
+            None,
+        ),
+    )
+    print(
+        f"7. Digital Post (SF1601): kvittering til skolens CVR leveret {kvittering['delivered_at']}"
+    )
+    indexed = wait(
+        "a journalised document",
+        lambda: next((d for d in page()["esdh"] if d["status"] == "indexed"), None),
+        seconds=120,
+    )
+    print(
+        f"8. ESDH: '{indexed['title']}' journaliseret (SF2900 {indexed['filed_at']}) "
+        f"og indekseret (SF1470 {indexed['indexed_at']})"
+    )
+    moved = httpx.post(
+        f"{simulators}/cpr-haendelser",
+        json={
+            "id": uuid.uuid4().hex,
+            "type": "flytning",
+            "personnummer": child,
+            "dato": datetime.now(UTC).date().isoformat(),
+            "kommunekode": "902",
+        },
+        headers={CREDENTIAL_HEADER: TEST_CREDENTIAL},
+        timeout=30,
+    )
+    moved.raise_for_status()
+    wait(
+        "flytning to start",
+        lambda: any(p["bpmn_process_id"] == "flytning" for p in page()["processes"]),
+    )
+    print("9. CPR-hændelse: familien er flyttet til kommune 902, og flytning er startet")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Job workers of the underretning process: CPR lookup, advis on a breach, kvittering."""
 
 import uuid
+from typing import Any
 
 from pyzeebe import Job, ZeebeTaskRouter
 from pyzeebe.errors import BusinessError
@@ -62,6 +63,13 @@ def record_breach(caseId: str, job: Job) -> dict[str, object]:
     return {}
 
 
+def reporter(row: Any) -> Recipient:
+    """A professional reporter's workplace by Digital Post (CVR); without one, by e-mail."""
+    if row.reporter_cvr:
+        return Recipient("cvr", row.reporter_cvr)
+    return Recipient("email", row.reporter_email or row.reporter_organisation or "")
+
+
 @task(
     router,
     "digitalpost.send-kvittering",
@@ -78,7 +86,7 @@ def send_kvittering(caseId: str, underretningId: str) -> dict[str, object]:
         res,
         case_id=uuid.UUID(caseId),
         kind="kvittering",
-        recipient=Recipient("email", row.reporter_email or row.reporter_organisation or ""),
+        recipient=reporter(row),
         subject=subject,
         body=body,
         idempotency_key=f"kvittering-{underretningId}",
@@ -115,7 +123,7 @@ def send_orientering(caseId: str, underretningId: str, outcome: str) -> dict[str
         res,
         case_id=uuid.UUID(caseId),
         kind="orientering",
-        recipient=Recipient("email", row.reporter_email or row.reporter_organisation or ""),
+        recipient=reporter(row),
         subject=subject,
         body=body,
         idempotency_key=f"orientering-{underretningId}",

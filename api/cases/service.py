@@ -16,7 +16,7 @@ from api.cases.hearings import hearings_view
 from api.cases.measures import measures_view
 from api.cases.statements import statements_view
 from api.cases.statistics import events_of_case
-from api.cases.tables import advis, case, form_document, person, underretning
+from api.cases.tables import advis, case, form_document, letter, person, underretning
 from api.esdh.service import esdh_of_case
 from api.processes.service import instances_of_case
 from api.projector import tables as rm
@@ -115,6 +115,24 @@ def timeline(conn: Connection, case_id: uuid.UUID) -> list[dict[str, Any]]:
     return sorted(events, key=lambda e: e["at"])
 
 
+def letters_of_case(conn: Connection, case_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The letters sent on the case: what, to which kind of recipient, and when delivered."""
+    rows = conn.execute(
+        select(letter.c.kind, letter.c.recipient_kind, letter.c.delivered_at, letter.c.message_id)
+        .where(letter.c.case_id == case_id)
+        .order_by(letter.c.delivered_at)
+    )
+    return [
+        {
+            "kind": r.kind,
+            "recipient_kind": r.recipient_kind,
+            "delivered_at": r.delivered_at,
+            "message_id": r.message_id,
+        }
+        for r in rows
+    ]
+
+
 def case_view(conn: Connection, row: Any) -> dict[str, Any]:
     instances = instances_of_case(conn, row.id)
     now = clock.current().now()
@@ -136,6 +154,7 @@ def case_view(conn: Connection, row: Any) -> dict[str, Any]:
         "aktindsigt": aktindsigt_view(conn, row.id, now),
         # Each document's journalising: filed in the ESDH (SF2900), indexed (SF1470), or failed.
         "esdh": esdh_of_case(conn, row.id),
+        "letters": letters_of_case(conn, row.id),
         "processes": [
             {
                 "key": str(i.process_instance_key),

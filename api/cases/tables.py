@@ -76,6 +76,8 @@ underretning = Table(
     Column("reporter_name", Text, nullable=True),
     Column("reporter_organisation", Text, nullable=True),
     Column("reporter_email", Text, nullable=True),
+    # The professional reporter's workplace: kvittering and orientering go there by Digital Post.
+    Column("reporter_cvr", Text, nullable=True),
     Column("concern", Text, nullable=False),
     Column("concerns_abuse", Boolean, nullable=False, server_default="false"),
     Column("unborn", Boolean, nullable=False, server_default="false"),

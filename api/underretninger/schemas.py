@@ -23,6 +23,11 @@ class UnderretningIn(BaseModel):
     reporter_name: str | None = Field(default=None, max_length=200)
     reporter_organisation: str | None = Field(default=None, max_length=200)
     reporter_email: str | None = Field(default=None, max_length=200)
+    reporter_cvr: str | None = Field(
+        default=None,
+        pattern=r"^\d{8}$",
+        description="Arbejdspladsens CVR-nummer: kvittering og orientering sendes med Digital Post",
+    )
     concern: str = Field(min_length=10, max_length=20_000, description="Bekymringen")
     concerns_abuse: bool = False
 

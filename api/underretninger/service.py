@@ -155,6 +155,7 @@ def receive(conn: Connection, principal: Principal, data: UnderretningIn) -> Rec
             reporter_name=data.reporter_name,
             reporter_organisation=data.reporter_organisation,
             reporter_email=data.reporter_email,
+            reporter_cvr=data.reporter_cvr,
             concern=data.concern,
             concerns_abuse=data.concerns_abuse,
             unborn=data.unborn,

@@ -242,6 +242,8 @@ def test_readme_walk_runs(platform: Platform) -> None:
             "infra.walk",
             "--base-url",
             f"http://127.0.0.1:{platform.stack.ports.api}",
+            "--simulators-url",
+            f"http://127.0.0.1:{platform.stack.ports.simulators}",
         ],
         capture_output=True,
         text=True,
@@ -251,6 +253,8 @@ def test_readme_walk_runs(platform: Platform) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "5. processen gik videre til 'Til afdækning'" in result.stdout
     assert "frist D1" in result.stdout
+    for step in ("6. CPR (SF1520)", "7. Digital Post", "8. ESDH", "9. CPR-hændelse"):
+        assert step in result.stdout, result.stdout
 
 
 def test_repeat_concern_flags_the_case(platform: Platform, caseworker: ApiClient) -> None:
