@@ -43,8 +43,14 @@ CPR_CONTRACT_VIOLATION = "0202149906"
 """Answered with HTTP 200 and a PersonLookupResponse that breaks the XSD."""
 CPR_SLOW = "0202149907"
 """Answered after `slow_seconds` (2 s by default), beyond a client's short timeout."""
+CPR_NO_CUSTODY = "0202149908"
+"""A child whose parents are known but hold no custody (e.g. after a court order)."""
+CPR_CUSTODY_APART = "0202149909"
+"""A child whose two custody holders live at different addresses (one letter each)."""
 RESERVED = frozenset(
     {
+        CPR_NO_CUSTODY,
+        CPR_CUSTODY_APART,
         CPR_NOT_FOUND,
         CPR_PROTECTED_ADDRESS,
         CPR_DEAD,
@@ -183,6 +189,8 @@ def _person_element(number: str) -> etree._Element:
     person = derive_person(number, today=date.today(), avoid=RESERVED)
     if number == CPR_PROTECTED_ADDRESS:
         person = dataclasses.replace(person, address_protected=True)
+    elif number == CPR_NO_CUSTODY:
+        person = dataclasses.replace(person, custody=())
     elif number in (CPR_DEAD, CPR_MISSING):
         status = PersonStatus.DEAD if number == CPR_DEAD else PersonStatus.MISSING
         person = dataclasses.replace(

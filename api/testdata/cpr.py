@@ -30,9 +30,11 @@ from api.calendar.months import add_months
 
 __all__ = [
     "CONTRACT_VIOLATION",
+    "CUSTODY_APART",
     "DEAD",
     "MISSING",
     "NOT_FOUND",
+    "NO_CUSTODY",
     "PROTECTED_ADDRESS",
     "RESERVED",
     "SLOW",
@@ -56,6 +58,10 @@ CONTRACT_VIOLATION = simulator.CPR_CONTRACT_VIOLATION
 """An answer that breaks the XSD."""
 SLOW = simulator.CPR_SLOW
 """An answer that comes after the client's short test timeout."""
+NO_CUSTODY = simulator.CPR_NO_CUSTODY
+"""A child whose parents hold no custody."""
+CUSTODY_APART = simulator.CPR_CUSTODY_APART
+"""A child whose two custody holders live at different addresses."""
 RESERVED = simulator.RESERVED
 
 # Default birth years: children and young people, the system's main subjects.

@@ -13,8 +13,10 @@ from adapters.cpr.numbers import is_synthetic
 from adapters.cpr.schema import NS_SAML
 from adapters.cpr.simulator import (
     CPR_CONTRACT_VIOLATION,
+    CPR_CUSTODY_APART,
     CPR_DEAD,
     CPR_MISSING,
+    CPR_NO_CUSTODY,
     CPR_NOT_FOUND,
     CPR_PROTECTED_ADDRESS,
     CPR_SLOW,
@@ -69,6 +71,20 @@ def test_unknown_number_raises_not_found(client: CprClient) -> None:
 def test_protected_address_is_flagged(client: CprClient) -> None:
     """Adressebeskyttelse in the answer sets address_protected."""
     assert client.lookup(CPR_PROTECTED_ADDRESS).address_protected is True
+
+
+def test_a_child_without_custody_holders_has_known_parents(client: CprClient) -> None:
+    child = client.lookup(CPR_NO_CUSTODY)
+    assert child.custody == () and child.mother_cpr and child.father_cpr
+
+
+def test_two_custody_holders_at_different_addresses(client: CprClient) -> None:
+    """Letters and partshøring go to each holder: their own lookups give their own addresses."""
+    child = client.lookup(CPR_CUSTODY_APART)
+    holders = [c.holder_cpr for c in child.custody]
+    assert len(holders) == 2
+    addresses = {client.lookup(h).address for h in holders if h}
+    assert len(addresses) == 2
 
 
 def test_dead_person_has_status_90(client: CprClient) -> None:

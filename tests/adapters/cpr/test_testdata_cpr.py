@@ -57,6 +57,8 @@ def test_reserved_numbers_are_synthetic() -> None:
         testdata.TECHNICAL_FAULT,
         testdata.CONTRACT_VIOLATION,
         testdata.SLOW,
+        testdata.NO_CUSTODY,
+        testdata.CUSTODY_APART,
     ]
     assert set(named) == testdata.RESERVED and len(named) == len(set(named))
     assert all(testdata.is_synthetic(number) for number in named)
