@@ -16,13 +16,15 @@ from typing import Any
 from fastapi import Response
 from lxml import etree
 
-from adapters.soap import NS_WSSE, SOAP_BODY, SOAP_ENV, mask_cpr
+from adapters.soap import NS_WSSE, SOAP12_ENV, SOAP_ENV, mask_cpr
 
 XML = "text/xml; charset=utf-8"
+SOAP12_XML = "application/soap+xml; charset=utf-8"
 NS_XSD = "http://www.w3.org/2001/XMLSchema"
 NS_SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
 _WSDL = "http://schemas.xmlsoap.org/wsdl/"
 _WSDL_SOAP = "http://schemas.xmlsoap.org/wsdl/soap/"
+_WSDL_SOAP12 = "http://schemas.xmlsoap.org/wsdl/soap12/"
 
 TEST_TOKEN_ID = "_synthetic-test-token"  # noqa: S105  (an assertion ID, not a secret)
 """The SAML assertion ID every simulator accepts in a wsse:Security header (token variant)."""
@@ -64,7 +66,7 @@ def wsdl_text(source: Path, contract_dir: Path, service_url: str) -> bytes:
             continue
         target = (source.parent / node.get(attribute, "")).resolve()
         node.set(attribute, files + target.relative_to(contract_dir.resolve()).as_posix())
-    for address in document.iter(f"{{{_WSDL_SOAP}}}address"):
+    for address in document.iter(f"{{{_WSDL_SOAP}}}address", f"{{{_WSDL_SOAP12}}}address"):
         address.set("location", service_url)
     return etree.tostring(document, xml_declaration=True, encoding="utf-8")
 
@@ -78,17 +80,21 @@ def contract_file(contract_dir: Path, path: str) -> Response:
     return Response(file.read_bytes(), media_type=XML)
 
 
-def parse_envelope(body: bytes, request: str) -> tuple[etree._Element, etree._Element] | str:
-    """(envelope, request element) of a SOAP 1.1 request, or what is wrong with it, in Danish."""
+def parse_envelope(
+    body: bytes, request: str, *, envelope_ns: str = SOAP_ENV
+) -> tuple[etree._Element, etree._Element] | str:
+    """(envelope, request element) of a SOAP 1.1 request (SOAP 1.2 with `envelope_ns`), or what
+    is wrong with it, in Danish."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     try:
         envelope = etree.fromstring(body, parser)
     except etree.XMLSyntaxError:
         return "Forespørgslen er ikke XML"
-    payload = envelope.find(f"{SOAP_BODY}/{request}")
-    if envelope.tag != f"{{{SOAP_ENV}}}Envelope" or payload is None:
+    payload = envelope.find(f"{{{envelope_ns}}}Body/{request}")
+    if envelope.tag != f"{{{envelope_ns}}}Envelope" or payload is None:
         local = request.rsplit("}", 1)[-1]
-        return f"Forespørgslen er ikke en SOAP 1.1 {local}"
+        version = "1.2" if envelope_ns == SOAP12_ENV else "1.1"
+        return f"Forespørgslen er ikke en SOAP {version} {local}"
     return envelope, payload
 
 
@@ -101,21 +107,27 @@ def xsd_problem(schema: etree.XMLSchema, element: etree._Element) -> str | None:
 
 
 def has_test_token(envelope: etree._Element) -> bool:
-    path = f"{{{SOAP_ENV}}}Header/{{{NS_WSSE}}}Security/{{{NS_SAML}}}Assertion"
+    envelope_ns = etree.QName(envelope).namespace or SOAP_ENV
+    path = f"{{{envelope_ns}}}Header/{{{NS_WSSE}}}Security/{{{NS_SAML}}}Assertion"
     return any(token.get("ID") == TEST_TOKEN_ID for token in envelope.iterfind(path))
 
 
 def soap_response(
-    payload: etree._Element, *, headers: Iterable[etree._Element] = (), status_code: int = 200
+    payload: etree._Element,
+    *,
+    headers: Iterable[etree._Element] = (),
+    status_code: int = 200,
+    envelope_ns: str = SOAP_ENV,
 ) -> Response:
-    envelope = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"soap": SOAP_ENV})
+    envelope = etree.Element(f"{{{envelope_ns}}}Envelope", nsmap={"soap": envelope_ns})
     header_list = list(headers)
     if header_list:
-        header = etree.SubElement(envelope, f"{{{SOAP_ENV}}}Header")
+        header = etree.SubElement(envelope, f"{{{envelope_ns}}}Header")
         header.extend(header_list)
-    etree.SubElement(envelope, SOAP_BODY).append(payload)
+    etree.SubElement(envelope, f"{{{envelope_ns}}}Body").append(payload)
     content = etree.tostring(envelope, xml_declaration=True, encoding="utf-8")
-    return Response(content, status_code=status_code, media_type=XML)
+    media_type = SOAP12_XML if envelope_ns == SOAP12_ENV else XML
+    return Response(content, status_code=status_code, media_type=media_type)
 
 
 def soap_fault(detail: etree._Element, text: str, *, client: bool) -> Response:
@@ -125,6 +137,21 @@ def soap_fault(detail: etree._Element, text: str, *, client: bool) -> Response:
     etree.SubElement(fault, "faultstring").text = text
     etree.SubElement(fault, "detail").append(detail)
     return soap_response(fault, status_code=500)
+
+
+def soap12_fault(text: str, *, sender: bool) -> Response:
+    """A SOAP 1.2 fault without detail (for contracts that declare none): HTTP 400 for the
+    sender's fault, 500 for the receiver's, as the SOAP 1.2 HTTP binding asks."""
+    fault = etree.Element(f"{{{SOAP12_ENV}}}Fault")
+    code = etree.SubElement(fault, f"{{{SOAP12_ENV}}}Code")
+    etree.SubElement(code, f"{{{SOAP12_ENV}}}Value").text = (
+        "soap:Sender" if sender else "soap:Receiver"
+    )
+    reason = etree.SubElement(fault, f"{{{SOAP12_ENV}}}Reason")
+    text_element = etree.SubElement(reason, f"{{{SOAP12_ENV}}}Text")
+    text_element.set("{http://www.w3.org/XML/1998/namespace}lang", "da")
+    text_element.text = text
+    return soap_response(fault, status_code=400 if sender else 500, envelope_ns=SOAP12_ENV)
 
 
 class ReceivedFolder:

@@ -19,6 +19,7 @@ SIMULATORS = (
     "adapters.digitalpost.simulator",
     "adapters.sf2900.simulator",
     "adapters.sf1470.simulator",
+    "adapters.sf1510.simulator",
 )
 
 

@@ -30,6 +30,10 @@ from adapters.errors import AdapterError, ContractViolation, NotFound, Rejected,
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP_BODY = f"{{{SOAP_ENV}}}Body"
 SOAP_FAULT = f"{{{SOAP_ENV}}}Fault"
+# SOAP 1.2, which some støttesystem contracts bind (SF1510 Klassifikation).
+SOAP12_ENV = "http://www.w3.org/2003/05/soap-envelope"
+SOAP12_BODY = f"{{{SOAP12_ENV}}}Body"
+SOAP12_FAULT = f"{{{SOAP12_ENV}}}Fault"
 
 # Ten digits, optionally with a dash after the date part: anything shaped like a CPR number.
 CPR_PATTERN = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
@@ -69,6 +73,12 @@ def _logger() -> Any:
 
 def _text(element: Any) -> str:
     return etree.tostring(element, encoding="unicode")
+
+
+def soap_body(envelope: Any) -> Any:
+    """The Body of a SOAP 1.1 or SOAP 1.2 envelope, or None."""
+    body = envelope.find(SOAP_BODY)
+    return body if body is not None else envelope.find(SOAP12_BODY)
 
 
 class OfflineTransport(Transport):
@@ -169,11 +179,11 @@ class XsdValidationPlugin(Plugin):
         self._fault_schema = fault_schema
 
     def ingress(self, envelope: Any, http_headers: Any, operation: Any) -> tuple[Any, Any]:
-        body = envelope.find(SOAP_BODY)
+        body = soap_body(envelope)
         if body is None or len(body) != 1:
             raise ContractViolation("the SOAP body must hold exactly one element")
         payload = body[0]
-        if payload.tag == SOAP_FAULT:
+        if payload.tag in (SOAP_FAULT, SOAP12_FAULT):
             self._check_fault(payload)
             return envelope, http_headers
         expected = self._outputs.get(operation.name)
@@ -186,6 +196,7 @@ class XsdValidationPlugin(Plugin):
         if self._fault_schema is None:
             return
         detail = fault.find("detail")
+        detail = detail if detail is not None else fault.find(f"{{{SOAP12_ENV}}}Detail")
         for item in detail if detail is not None else []:
             _validate(self._fault_schema, item)
 
@@ -200,7 +211,7 @@ def _validate(schema: etree.XMLSchema, element: Any) -> None:
 
 @dataclass(frozen=True)
 class SoapFault:
-    """A SOAP 1.1 fault as the adapter sees it, with zeep left behind."""
+    """A SOAP 1.1 or 1.2 fault as the adapter sees it, with zeep left behind."""
 
     code: str | None
     message: str | None
@@ -208,7 +219,8 @@ class SoapFault:
 
     @property
     def is_client_fault(self) -> bool:
-        return (self.code or "").rsplit(":", 1)[-1] == "Client"
+        # SOAP 1.1 says Client, SOAP 1.2 Sender.
+        return (self.code or "").rsplit(":", 1)[-1] in {"Client", "Sender"}
 
 
 def call_soap(operation: Callable[[], T], on_fault: Callable[[SoapFault], AdapterError]) -> T:
@@ -256,7 +268,7 @@ class RequestValidationPlugin(Plugin):
     def egress(
         self, envelope: Any, http_headers: Any, operation: Any, binding_options: Any
     ) -> tuple[Any, Any]:
-        body = envelope.find(SOAP_BODY)
+        body = soap_body(envelope)
         payload = body[0] if body is not None and len(body) == 1 else None
         expected = self._inputs.get(operation.name)
         if payload is None or payload.tag != expected:

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from api.aktindsigt.router import router as aktindsigt_router
 from api.auth.router import router as auth_router
 from api.cases.router import router as cases_router
+from api.classification.router import router as classification_router
 from api.db import make_engine, make_redis
 from api.engine.user_tasks import UserTasks
 from api.esdh.router import router as esdh_router
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         rules_router,
         aktindsigt_router,
         esdh_router,
+        classification_router,
     ):
         app.include_router(router)
 

@@ -61,12 +61,35 @@ class Settings(BaseSettings):
     esdh_certificate_key: str | None = None
     esdh_ca_bundle: str | None = None
     esdh_timeout_seconds: float = 10.0
-    # KLE handlingsfacet sent with every document (G01: generelle sager).
+    # KLE handlingsfacet sent with every document (G01: generelle sager). It must be in effect in
+    # the classification loaded from SF1510, else the document waits (failed, with the reason).
     esdh_action_facet: str = "G01"
     # A document is `failed` (and shown so) after this many failed attempts in a row; it is
     # retried with backoff up to esdh_retry_max_seconds between attempts.
     esdh_fail_after: int = 3
     esdh_retry_max_seconds: float = 300.0
+    # SF1510 Klassifikation: KLE, handlingsfacetter and the kontoplan, loaded into the
+    # classification table by `python -m api.classification.sync`. The contract simulator under
+    # make run and in tests; in production KOMBIT's Klassifikation with the token variant. An
+    # empty endpoint skips the load.
+    sf1510_endpoint: str = "http://127.0.0.1:8100/sf1510"
+    # token: OIOIDWS (production); context: the system certificate on the TLS connection and
+    # AuthorityContext with the municipality's CVR (the default is the simulator's test one).
+    sf1510_variant: Literal["context", "token"] = "context"
+    sf1510_authority_cvr: str | None = "90100001"
+    sf1510_certificate: str | None = None
+    sf1510_certificate_key: str | None = None
+    sf1510_ca_bundle: str | None = None
+    sf1510_timeout_seconds: float = 30.0
+    # Klassifikation's UUIDs of the facets to load. The defaults are the simulator's (synthetic,
+    # adapters/sf1510/klassifikation.toml); production sets Klassifikation's own.
+    sf1510_facet_kle: str = "00000000-1510-4000-8000-000000000001"
+    sf1510_facet_handlingsfacet: str = "00000000-1510-4000-8000-000000000002"
+    sf1510_facet_funktion: str = "00000000-1510-4000-8000-000000000003"
+    sf1510_facet_art: str = "00000000-1510-4000-8000-000000000004"
+    # The KLE emne (brugervendt nøgle) of a new underretning's case: Barnets lov cases are
+    # hovedgruppe 34. It must be in effect in the loaded classification, else intake answers 503.
+    underretning_kle_subject: str = "34.10.10"
     # SF1601 Digital Post (KombiPostAfsend): the service root, e.g.
     # https://prod.serviceplatformen.dk/service, or the simulator's /sf1601. Unset: letters go to
     # the local mailbox below (the development fallback). E-mail recipients always do.

@@ -3,6 +3,7 @@
 from api.audit import tables as audit_tables
 from api.auth import tables as auth_tables
 from api.cases import tables as case_tables
+from api.classification import tables as classification_tables
 from api.esdh import tables as esdh_tables
 from api.model import metadata
 from api.org import tables as org_tables
@@ -11,6 +12,7 @@ __all__ = [
     "audit_tables",
     "auth_tables",
     "case_tables",
+    "classification_tables",
     "esdh_tables",
     "metadata",
     "org_tables",

@@ -85,6 +85,7 @@ def supervise() -> int:
         stack.start_infrastructure()
         say(f"broker ready after {time.monotonic() - started:.1f}s; migrating and deploying")
         stack.migrate()
+        stack.classification()
         stack.seed()
         stack.deploy()
         stack.start_apps()

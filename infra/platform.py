@@ -148,6 +148,7 @@ class Stack:
                 "BS_SIMULATOR_DIR": str(self.root / "data" / "simulators"),
                 "BS_SF2900_ENDPOINT": f"http://127.0.0.1:{self.ports.simulators}/sf2900",
                 "BS_SF1470_ENDPOINT": f"http://127.0.0.1:{self.ports.simulators}/sf1470",
+                "BS_SF1510_ENDPOINT": f"http://127.0.0.1:{self.ports.simulators}/sf1510",
                 # Letters go through the SF1601 simulator, which keeps them in
                 # data/simulators/sf1601 (adapters.digitalpost.simulator.read_message).
                 "BS_DIGITALPOST_ENDPOINT": f"http://127.0.0.1:{self.ports.simulators}/sf1601",
@@ -175,6 +176,13 @@ class Stack:
 
     def migrate(self) -> None:
         self.run_step("migrate", [PYTHON, "-m", "alembic", "upgrade", "head"])
+
+    def classification(self) -> None:
+        """KLE and the kontoplan from SF1510 into the case store: intake needs them. Under
+        make run and in tests SF1510 is the simulator, so the simulators start first."""
+        self.start_app("simulators")
+        wait_for(lambda: port_open(self.ports.simulators), 60, "simulators")
+        self.run_step("classification", [PYTHON, "-m", "api.classification.sync"])
 
     def seed(self) -> None:
         self.run_step("seed", [PYTHON, "-m", "api.demo.seed"])
@@ -218,7 +226,8 @@ class Stack:
     def start_app(self, name: str) -> Process:
         proc = self.apps.get(name) or self.app_process(name)
         self.apps[name] = proc
-        proc.start()
+        if not proc.alive():
+            proc.start()
         return proc
 
     def start_apps(self) -> None:
@@ -231,6 +240,7 @@ class Stack:
     def start(self) -> None:
         self.start_infrastructure()
         self.migrate()
+        self.classification()
         self.seed()
         self.deploy()
         self.start_apps()

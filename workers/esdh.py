@@ -28,6 +28,8 @@ from adapters.errors import AdapterError, NotFound
 from adapters.sagdok import Direction, DocumentType, JournalEntry, SagDokCase, SagDokDocument
 from adapters.sf1470 import Sf1470Client, Sf1470Settings
 from adapters.sf2900 import Sf2900Client, Sf2900Settings
+from api.classification.service import ClassificationMissing
+from api.classification.service import require as require_classification
 from api.documents.pdfa import JournalPdf, render_pdfa
 from api.esdh import service
 from api.esdh.queue import queue_submitted_forms
@@ -105,6 +107,8 @@ def relay_once(engine: Engine, esdh: Esdh) -> int:
             moved += 1
         except AdapterError as error:
             _failed(engine, esdh, row, f"{type(error).__name__}: {error}")
+        except ClassificationMissing as missing:
+            _failed(engine, esdh, row, missing.detail)
         except Exception as error:  # a bug or the database: keep the document, show the error
             _failed(engine, esdh, row, f"{type(error).__name__}")
     return moved
@@ -137,6 +141,12 @@ def _process(engine: Engine, esdh: Esdh, row: Any) -> None:
     if row.withdrawn_at is not None:
         _remove(engine, esdh, row, facts)
         return
+    # The ESDH files by KLE emne and handlingsfacet: a facet Klassifikation does not have (any
+    # more) would be filed wrongly, so the document waits until the setting or the load is fixed.
+    with engine.begin() as conn:
+        require_classification(
+            conn, facet="handlingsfacet", key=esdh.action_facet, at=datetime.now(UTC)
+        )
     document = _document(row, facts, esdh.action_facet)
     if row.filed_at is None:
         receipt = esdh.sf2900.send_document(

@@ -48,7 +48,7 @@ case = Table(
     Column("municipality_id", Text, ForeignKey("municipality.id"), nullable=False),
     Column("org_unit_id", UUID(as_uuid=True), ForeignKey("org_unit.id"), nullable=False),
     Column("child_id", UUID(as_uuid=True), ForeignKey("person.id"), nullable=False),
-    # KLE emne, e.g. 27.24.00 (underretninger om børn og unge).
+    # KLE emne (brugervendt nøgle), e.g. 34.10.10: in the classification loaded from SF1510.
     Column("kle_subject", Text, nullable=False),
     Column("status", Text, nullable=False, server_default="open"),
     # Restricted cases are visible only to the users named in case_access.

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, HTTPException, status
 
-from api.deps import Uow, require_roles
+from api.classification.service import ClassificationMissing
+from api.deps import SettingsDep, Uow, require_roles
 from api.processes.service import wait_for_instance
 from api.underretninger.schemas import UnderretningCreated, UnderretningIn
 from api.underretninger.service import receive
@@ -13,10 +14,18 @@ router = APIRouter(prefix="/api/underretninger", tags=["underretninger"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=UnderretningCreated)
-def create_underretning(data: UnderretningIn, uow: Uow) -> UnderretningCreated:
-    """Receive an underretning: case and report are written with the queued engine start."""
+def create_underretning(
+    data: UnderretningIn, uow: Uow, settings: SettingsDep
+) -> UnderretningCreated:
+    """Receive an underretning: case and report are written with the queued engine start.
+    503 while the KLE subject is not in the classification loaded from SF1510."""
     require_roles(uow, "caseworker", "team_leader")
-    received = receive(uow.conn, uow.principal, data)
+    try:
+        received = receive(
+            uow.conn, uow.principal, data, kle_subject=settings.underretning_kle_subject
+        )
+    except ClassificationMissing as missing:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=missing.detail) from None
     uow.touch([received.case_id])
     uow.commit(status.HTTP_201_CREATED)
     # The outbox relay starts the instance within moments when the broker is up.

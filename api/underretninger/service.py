@@ -13,11 +13,11 @@ from sqlalchemy.dialects.postgresql import JSONB
 from api.auth.principal import Principal
 from api.calendar import WorkingCalendar, add_working_days
 from api.cases.tables import case, outbox, person, underretning
+from api.classification.service import require as require_classification
 from api.org.tables import municipality, org_unit
 from api.rules.catalogue import current as current_rules
 from api.underretninger.schemas import UnderretningIn
 
-KLE_UNDERRETNING = "27.24.00"  # KLE: underretninger om børn og unge
 START_MESSAGE = "underretning-modtaget"
 D1_HOURS = 24  # BL § 136: calendar hours, weekends included
 D2_WORKING_DAYS = 6  # kvittering to a professional reporter
@@ -52,13 +52,15 @@ def _unborn_child_id(conn: Connection, mother_id: uuid.UUID, expected: date | No
     return new_id
 
 
-def _case_id(conn: Connection, principal: Principal, child_id: uuid.UUID, year: int) -> uuid.UUID:
+def _case_id(
+    conn: Connection, principal: Principal, child_id: uuid.UUID, year: int, kle_subject: str
+) -> uuid.UUID:
     found = conn.execute(
         select(case.c.id).where(
             and_(
                 case.c.municipality_id == principal.municipality_id,
                 case.c.child_id == child_id,
-                case.c.kle_subject == KLE_UNDERRETNING,
+                case.c.kle_subject == kle_subject,
             )
         )
     ).scalar()
@@ -72,7 +74,7 @@ def _case_id(conn: Connection, principal: Principal, child_id: uuid.UUID, year: 
             municipality_id=principal.municipality_id,
             org_unit_id=principal.org_unit_id,
             child_id=child_id,
-            kle_subject=KLE_UNDERRETNING,
+            kle_subject=kle_subject,
         )
     )
     return new_id
@@ -135,8 +137,15 @@ def start_variables(
     return variables
 
 
-def receive(conn: Connection, principal: Principal, data: UnderretningIn) -> Received:
-    """Write person, case, underretning and the queued engine start; the caller commits."""
+def receive(
+    conn: Connection, principal: Principal, data: UnderretningIn, *, kle_subject: str
+) -> Received:
+    """Write person, case, underretning and the queued engine start; the caller commits.
+
+    The case is filed under `kle_subject` (a KLE emne's brugervendt nøgle), which must be in
+    effect in the classification loaded from SF1510: ClassificationMissing otherwise, before
+    anything is written."""
+    kle = require_classification(conn, facet="kle", key=kle_subject, at=datetime.now(UTC))
     if data.unborn:
         assert data.mother_cpr is not None
         mother_id = _person_id(conn, data.mother_cpr)
@@ -144,7 +153,7 @@ def receive(conn: Connection, principal: Principal, data: UnderretningIn) -> Rec
     else:
         assert data.child_cpr is not None
         child_id = _person_id(conn, data.child_cpr)
-    case_id = _case_id(conn, principal, child_id, data.received_at.year)
+    case_id = _case_id(conn, principal, child_id, data.received_at.year, kle.key)
     underretning_id = uuid.uuid4()
     conn.execute(
         insert(underretning).values(

@@ -15,7 +15,7 @@ IT_SYSTEM = "00000000-0000-4000-8000-0000000e5d40"
 
 
 def sample_document(*, cpr: str | None = CHILD, **overrides: Any) -> SagDokDocument:
-    """A journal note on a children's case (KLE 27.24.00, G01) of municipality 901."""
+    """A journal note on a children's case (KLE 34.10.10, G01) of municipality 901."""
     case_fields = {
         key: overrides.pop(key)
         for key in ("kle_subject", "action_facet", "municipality_cvr")
@@ -25,7 +25,7 @@ def sample_document(*, cpr: str | None = CHILD, **overrides: Any) -> SagDokDocum
         case_id=uuid.uuid4(),
         case_number="901-2026-00042",
         title="Børnesag 901-2026-00042",
-        kle_subject="27.24.00",
+        kle_subject="34.10.10",
         action_facet="G01",
         municipality_cvr="90100001",
         child_cpr=cpr,

@@ -82,7 +82,7 @@ def test_import_indexes_document_and_case(make_client: Factory, endpoint: str) -
     index = _index(endpoint)
     entry = next(d for d in index["documents"] if d["uuid"] == str(document.document_id))
     assert entry["key"] == str(document.document_id) and entry["title"] == document.title
-    assert entry["classes"] == ["27.24.00", "G01"] and entry["type"] == "Internt Notat"
+    assert entry["classes"] == ["34.10.10", "G01"] and entry["type"] == "Internt Notat"
     assert entry["letter_date"] == "2026-01-05"
     case = next(c for c in index["cases"] if c["uuid"] == str(document.case.case_id))
     assert case["case_number"] == "901-2026-00042"

@@ -89,7 +89,7 @@ def test_document_is_filed_with_its_metadata(make_client: Factory, folder: Path)
     mine = next(m for m in metadata if m["transaction_id"] == str(transaction))
     assert mine["id"] == str(document.document_id)
     assert mine["case"] == str(document.case.case_id)
-    assert (mine["kle_subject"], mine["action_facet"]) == ("27.24.00", "G01")
+    assert (mine["kle_subject"], mine["action_facet"]) == ("34.10.10", "G01")
     assert (mine["title"], mine["document_type"], mine["letter_date"]) == (
         "Journalnotat om telefonsamtale",
         "Notat",
@@ -141,7 +141,7 @@ def _request_without_access() -> str:
         f"<v:AnvenderTransaktionsID>{uuid.uuid4()}</v:AnvenderTransaktionsID>"
         "<v:AfsendendeMyndighed>90100001</v:AfsendendeMyndighed>"
         "<v:RoutingMyndighed>90100001</v:RoutingMyndighed><v:RoutingValg>"
-        "<v:RoutingKLEEmneHandling><v:RoutingKLEEmne>27.24.00</v:RoutingKLEEmne>"
+        "<v:RoutingKLEEmneHandling><v:RoutingKLEEmne>34.10.10</v:RoutingKLEEmne>"
         "</v:RoutingKLEEmneHandling></v:RoutingValg></v:DistributionContext>"
         "<v:DistributionObject><v:ObjektType>DOKUMENT</v:ObjektType><v:ObjektIndhold/>"
         "</v:DistributionObject></t:anmodning></t:FordelingsobjektAfsendRequest>"

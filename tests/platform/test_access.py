@@ -151,6 +151,7 @@ def test_only_caseworkers_and_leaders_receive_underretninger(
         ("GET", "/api/processes/instances/1"),
         ("GET", "/api/auth/me"),
         ("GET", "/api/rules"),
+        ("GET", "/api/classifications?facet=funktion"),
         ("POST", "/api/cases/00000000-0000-0000-0000-000000000000/appeals"),
         (
             "POST",

@@ -84,12 +84,12 @@ def test_submitted_document_is_filed_as_pdfa_and_indexed(
     assert b"/GTS_PDFA1" in pdf and b"/FontFile2" in pdf
     metadata = json.loads((filed / "metadata.json").read_text())
     assert metadata["id"] == entry["document_id"] and metadata["case"] == case_id
-    assert (metadata["kle_subject"], metadata["action_facet"]) == ("27.24.00", "G01")
+    assert (metadata["kle_subject"], metadata["action_facet"]) == ("34.10.10", "G01")
     assert (metadata["document_type"], metadata["direction"]) == ("Notat", "Internt")
     assert metadata["title"] == entry["title"] and metadata["sender"] == "90100001"
     assert len(list(filed.glob("request-*.xml"))) == 1
     indexed = _indexed(platform, entry["document_id"])
-    assert indexed is not None and indexed["classes"] == ["27.24.00", "G01"]
+    assert indexed is not None and indexed["classes"] == ["34.10.10", "G01"]
     case_index = json.loads(
         (_simulators(platform) / "sf1470" / "cases" / f"{case_id}.json").read_text()
     )

@@ -226,7 +226,7 @@ def test_unborn_child_is_received_on_the_mothers_cpr(
             conn.execute(
                 select(case.c.kle_subject).where(case.c.id == uuid.UUID(received["case_id"]))
             ).scalar()
-            == "27.24.00"
+            == "34.10.10"
         )
 
 
