@@ -66,7 +66,10 @@ async def failure_handler(exc: Exception, job: Job, controller: JobController) -
             mask_cpr(str(exc))[:MAX_FAILURE_MESSAGE], error_code=exc.error_code
         )
         return
-    message = mask_cpr(f"{type(exc).__name__}: {exc}")[:MAX_FAILURE_MESSAGE]
+    # The operator reads this on the incident: which step (its Danish label) and what failed.
+    spec = REGISTRY.get(job.type)
+    step = f"{spec.label}: " if spec else ""
+    message = mask_cpr(f"{step}{type(exc).__name__}: {exc}")[:MAX_FAILURE_MESSAGE]
     retry_in = backoff_ms(job.retries - 1)
     bound.warning("job failed", error=message, retries_left=job.retries - 1, retry_in_ms=retry_in)
     await controller.set_failure_status(message, retry_back_off_ms=retry_in)

@@ -32,9 +32,12 @@ class FakeController:
         self.calls.append(("failure", {"message": message, "backoff": retry_back_off_ms}))
 
 
-def handle(exc: Exception, retries: int = 3) -> tuple[str, dict[str, Any]]:
+def handle(
+    exc: Exception, retries: int = 3, job_type: str = "test.do-thing"
+) -> tuple[str, dict[str, Any]]:
     controller = FakeController()
-    asyncio.run(base.failure_handler(exc, FakeJob(retries=retries), controller))  # type: ignore[arg-type]
+    job = FakeJob(retries=retries, type=job_type)
+    asyncio.run(base.failure_handler(exc, job, controller))  # type: ignore[arg-type]
     (call,) = controller.calls
     return call
 
@@ -53,6 +56,13 @@ def test_technical_failure_keeps_message_masks_cpr_and_backs_off() -> None:
     _, second = handle(RuntimeError("x"), retries=2)
     _, third = handle(RuntimeError("x"), retries=1)
     assert first["backoff"] < second["backoff"] < third["backoff"] <= base.BACKOFF_MAX_MS
+
+
+def test_failure_message_names_the_step_for_the_operator() -> None:
+    """A registered job type's Danish label leads the incident's message."""
+    label = base.REGISTRY["platform.noop"].label
+    _, failed = handle(RuntimeError("no answer"), job_type="platform.noop")
+    assert failed["message"] == f"{label}: RuntimeError: no answer"
 
 
 def test_undeclared_output_fails_the_job() -> None:
