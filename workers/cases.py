@@ -163,7 +163,7 @@ def send_hearing(caseId: str, job: Job) -> dict[str, object]:
     res = resources()
     case_id = uuid.UUID(caseId)
     with res.engine.begin() as conn:
-        plan = hearings.plan(conn, case_id)
+        plan = hearings.plan(conn, case_id, res.clock.now().astimezone(COPENHAGEN).date())
     key = f"partshoering-{job.process_instance_key}-{job.element_instance_key}"
     delivered = None
     if not plan.exempt:
@@ -173,7 +173,7 @@ def send_hearing(caseId: str, job: Job) -> dict[str, object]:
                 case_id=case_id,
                 kind="partshoering",
                 recipient=Recipient("cpr", cpr),
-                subject="Partshøring: dine bemærkninger til sagen om dit barn",
+                subject=hearings.letter_subject(plan, number),
                 body=hearings.letter_body(plan, number),
                 idempotency_key=f"{key}-{number}",
             ).delivered_at

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from api.calendar.working_days import end_of_days
-from api.cases.decisions import custody_recipients, latest_document
+from api.cases.decisions import decision_recipients, latest_document
 from api.cases.tables import hearing, hearing_response
 
 HEARING_FORM = "partshoering"
@@ -24,19 +24,27 @@ class HearingPlan:
     material: str
     days: int
     parties: list[str]
+    # The child from 10 (BL § 3) is heard too: the last party, with a letter of its own.
+    child: str | None = None
 
     @property
     def exempt(self) -> bool:
         return self.days == 0
 
 
-def plan(conn: Connection, case_id: uuid.UUID) -> HearingPlan:
+def plan(conn: Connection, case_id: uuid.UUID, today: date) -> HearingPlan:
+    """The custody holders and the child from 10 are heard (nobody when exempt)."""
     document = latest_document(conn, case_id, HEARING_FORM)
     days = int(document["hearing_days"])
-    parties = [] if days == 0 else custody_recipients(conn, case_id)
-    if days and not parties:
+    heard = [] if days == 0 else decision_recipients(conn, case_id, today)
+    if days and not heard:
         raise LookupError("no party to hear: CPR names no custody holder of the child")
-    return HearingPlan(material=str(document["material"]), days=days, parties=parties)
+    return HearingPlan(
+        material=str(document["material"]),
+        days=days,
+        parties=[cpr for cpr, _ in heard],
+        child=next((cpr for cpr, is_child in heard if is_child), None),
+    )
 
 
 def record(
@@ -158,9 +166,25 @@ def hearings_view(conn: Connection, case_id: uuid.UUID, now: datetime) -> list[d
     ]
 
 
+def letter_subject(hearing_plan: HearingPlan, party_index: int) -> str:
+    if hearing_plan.parties[party_index] == hearing_plan.child:
+        return "Din mening før kommunen beslutter"
+    return "Partshøring: dine bemærkninger til sagen om dit barn"
+
+
 def letter_body(hearing_plan: HearingPlan, party_index: int) -> str:
     """The hearing letter: the material, the period and how to answer (party number for the
     caseworker's registration of the reply)."""
+    if hearing_plan.parties[party_index] == hearing_plan.child:
+        return (
+            "Kære dig\n\n"
+            "Kommunen skal snart beslutte noget om din hverdag. Du har ret til at vide, hvad vi "
+            "lægger vægt på, og til at sige din mening, før vi beslutter (barnets lov § 3 og "
+            "forvaltningsloven § 19). Din rådgiver vil gerne tale med dig om det.\n\n"
+            f"{hearing_plan.material}\n\n"
+            f"Du kan svare inden {hearing_plan.days} dage, skriftligt eller ved at ringe til din "
+            f"rådgiver. (Part nr. {party_index + 1})\n"
+        )
     return (
         "Kære forælder\n\n"
         "Inden kommunen træffer afgørelse eller afslutter undersøgelsen, har du ret til at se "

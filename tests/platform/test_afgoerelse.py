@@ -225,3 +225,34 @@ def test_the_decision_waits_for_the_parties_comments(
         assert done.status_code == 201, done.text
     assert done.json() == {"hearing_closed": True}
     task_named(caseworker, case_id, "Afgørelse")
+
+
+def test_a_child_from_10_is_heard_with_a_letter_of_its_own(
+    platform: Platform, caseworker: ApiClient
+) -> None:
+    """BL § 3: from 10 the child is a party; the partshøring goes to the child too, in words
+    for a child, as the last party."""
+    child = synthetic_cpr_of_age(uuid.uuid4().hex, 12, datetime.now(UTC).date())
+    hearing_form = {"material": "Vi påtænker at bevilge en fast kontaktperson.", "hearing_days": 14}
+    case_id = to_decision(caseworker, "stoettende_indsats", hearing_form, child_cpr=child)
+    hearing = eventually(
+        lambda: next(
+            (
+                h
+                for h in caseworker.get(f"/api/cases/{case_id}").json()["hearings"]
+                if h["state"] == "open"
+            ),
+            None,
+        )
+    )
+    sent = eventually(
+        lambda: (
+            (found := letters(platform, case_id, "partshoering"))
+            and len(found) == hearing["parties"]
+            and found
+        )
+    )
+    subjects = [sent_message(platform, s.message_id)["subject"] for s in sent]
+    assert subjects.count("Din mening før kommunen beslutter") == 1
+    parents = subjects.count("Partshøring: dine bemærkninger til sagen om dit barn")
+    assert parents >= 1 and parents + 1 == hearing["parties"]
