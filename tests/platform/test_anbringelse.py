@@ -122,6 +122,14 @@ def test_placement_with_consent_tilsyn_and_hjemgivelse(
     )
     eventually(lambda: placement_of(platform, case_id).ended_on is not None)
     eventually(lambda: process_instance(platform.db, key).state == "COMPLETED")
+    # Home before 18: the ungestøtte the placement started is no longer needed.
+    (youth,) = instances(platform, case_id, "ungestoette")
+    youth_key = youth.process_instance_key
+    eventually(lambda: process_instance(platform.db, youth_key).state == "COMPLETED")
+    ends = {
+        e.element_id for e in rows(platform.db, rm.element_instance, process_instance_key=youth_key)
+    }
+    assert "ungestoette_not_needed" in ends and "ungestoette_ended" not in ends
 
 
 def test_placement_without_consent_needs_the_plan_before_the_meeting(
