@@ -20,6 +20,7 @@ SIMULATORS = (
     "adapters.sf2900.simulator",
     "adapters.sf1470.simulator",
     "adapters.sf1510.simulator",
+    "adapters.fkoeko.simulator",
 )
 
 

@@ -1,0 +1,140 @@
+"""FK-ØKO postings: the client and the simulator against our own contract (fkoeko.xsd)."""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from adapters.errors import ContractViolation, Rejected, Unavailable
+from adapters.fkoeko import Creditor, FkOekoClient, FkOekoSettings, Kontostreng, Posting
+from adapters.fkoeko.client import posting_xml
+from adapters.fkoeko.simulator import create_app
+from api.testdata.cpr import synthetic_cpr
+
+POSTING = Posting(
+    posting_id="bevilling-7-2026-11",
+    target="OPUS",
+    municipality="901",
+    child_cpr=synthetic_cpr("fkoeko-child", birth_date=date(2015, 3, 4)),
+    service="Kontaktperson (§ 32, stk. 1, nr. 3)",
+    account=Kontostreng(funktion="5.28.21", dranst="1", art="4.0"),
+    amount=Decimal("12500.00"),
+    posting_date=date(2026, 11, 30),
+    period_from=date(2026, 11, 1),
+    period_to=date(2026, 11, 30),
+    creditor=Creditor("CVR", "29100001"),
+    text="Kontaktperson november",
+    voucher="B-2026-0001",
+    grant_id="bevilling-7",
+    approver="Lene Leder",
+)
+
+
+def serve(app: object) -> tuple[str, uvicorn.Server, threading.Thread, socket.socket]:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False))  # type: ignore[arg-type]
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline
+        time.sleep(0.01)
+    return f"http://127.0.0.1:{sock.getsockname()[1]}/fkoeko", server, thread, sock
+
+
+@pytest.fixture
+def endpoint(tmp_path: Path) -> Iterator[str]:
+    url, server, thread, sock = serve(create_app(tmp_path))
+    yield url
+    server.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+
+
+def test_a_posting_is_booked_and_read_back(endpoint: str) -> None:
+    client = FkOekoClient(FkOekoSettings(endpoint=endpoint))
+    receipt = client.post(POSTING)
+    assert receipt.posted and receipt.reference and receipt.posting_id == POSTING.posting_id
+    (posted,) = client.posted("bevilling-7")
+    assert (posted.amount, posted.reference) == (Decimal("12500.00"), receipt.reference)
+    assert client.posted("another-grant") == []
+
+
+def test_the_same_posting_again_is_booked_once(endpoint: str) -> None:
+    """A retried job (or a late answer followed by a retry) never posts twice."""
+    client = FkOekoClient(FkOekoSettings(endpoint=endpoint))
+    first = client.post(POSTING)
+    again = client.post(POSTING)
+    assert again.reference == first.reference
+    assert len(client.posted("bevilling-7")) == 1
+
+
+def test_another_posting_under_a_used_id_is_refused(endpoint: str) -> None:
+    client = FkOekoClient(FkOekoSettings(endpoint=endpoint))
+    client.post(POSTING)
+    with pytest.raises(Rejected):
+        client.post(dataclasses.replace(POSTING, amount=Decimal("1.00")))
+
+
+def test_a_business_rejection_is_rejected(endpoint: str) -> None:
+    client = FkOekoClient(FkOekoSettings(endpoint=endpoint))
+    with pytest.raises(Rejected, match="spærret"):
+        client.post(dataclasses.replace(POSTING, posting_id="x-1", text="AFVIS"))
+
+
+def test_a_posting_outside_the_contract_is_not_sent() -> None:
+    with pytest.raises(ContractViolation):
+        posting_xml(dataclasses.replace(POSTING, account=Kontostreng("5.28", "1", "4.0")))
+
+
+def test_the_simulator_refuses_what_breaks_the_xsd_and_unknown_senders(endpoint: str) -> None:
+    broken = httpx.post(
+        endpoint,
+        content=b"<Postering xmlns='https://boernesag.dk/schemas/fkoeko/1.0'/>",
+        headers={"X-FKOEKO-Credential": "boernesag-test-fkoeko"},
+        timeout=5,
+    )
+    assert broken.status_code == 400
+    with pytest.raises(Rejected):
+        FkOekoClient(FkOekoSettings(endpoint=endpoint, credential="forkert")).post(POSTING)
+
+
+def test_the_contract_is_served(endpoint: str) -> None:
+    answer = httpx.get(endpoint, params={"xsd": ""}, timeout=5)
+    assert answer.status_code == 200 and b"Postering" in answer.content
+
+
+def test_an_unreachable_system_is_unavailable() -> None:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    client = FkOekoClient(
+        FkOekoSettings(endpoint=f"http://127.0.0.1:{port}/fkoeko", timeout_seconds=1)
+    )
+    with pytest.raises(Unavailable):
+        client.post(POSTING)
+
+
+def test_postings_survive_a_simulator_restart(tmp_path: Path) -> None:
+    for _ in range(2):
+        url, server, thread, sock = serve(create_app(tmp_path))
+        try:
+            client = FkOekoClient(FkOekoSettings(endpoint=url))
+            client.post(POSTING)
+            assert len(client.posted("bevilling-7")) == 1
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+            sock.close()
