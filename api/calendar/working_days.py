@@ -43,10 +43,17 @@ def add_working_days(received_at: datetime, days: int, calendar: WorkingCalendar
     return end.astimezone(UTC)
 
 
+def start_of_day(day: date) -> datetime:
+    """Copenhagen midnight at the start of `day`, in UTC."""
+    return datetime.combine(day, time(0), tzinfo=COPENHAGEN).astimezone(UTC)
+
+
+def end_of_day(day: date) -> datetime:
+    """Copenhagen midnight after `day`, in UTC: the end of a deadline's last day."""
+    return start_of_day(day + timedelta(days=1))
+
+
 def end_of_days(moment: datetime, days: int) -> datetime:
     """Midnight (Copenhagen) after the day `days` calendar days after `moment`'s day: the end of
     a period "within N days of receipt", as a hearing period or a reply period is counted."""
-    last_day = moment.astimezone(COPENHAGEN).date() + timedelta(days=days)
-    return datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=COPENHAGEN).astimezone(
-        UTC
-    )
+    return end_of_day(moment.astimezone(COPENHAGEN).date() + timedelta(days=days))

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, select, update
 
 from api.calendar.months import add_months, months_deadline
-from api.calendar.working_days import COPENHAGEN
+from api.calendar.working_days import COPENHAGEN, end_of_day, start_of_day
 from api.cases.decisions import latest_document
 from api.cases.statistics import note_event
 from api.cases.tables import measure
@@ -35,14 +35,6 @@ def _measure(conn: Connection, decision_key: int) -> Any:
     return row
 
 
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=COPENHAGEN).astimezone(UTC)
-
-
-def _end_of(day: date) -> datetime:
-    return _start_of(day + timedelta(days=1))
-
-
 @dataclass(frozen=True)
 class Start:
     measure_id: uuid.UUID
@@ -54,7 +46,7 @@ def start(conn: Connection, case_id: uuid.UUID, decision_key: int) -> Start:
     """D8: the plan 3 months after the decision; D9: the first follow-up at the earlier of 3
     months after the start and the deadline of an investigation still running on the case."""
     row = _measure(conn, decision_key)
-    started = _start_of(row.started_on)
+    started = start_of_day(row.started_on)
     follow_up = months_deadline(started, FIRST_FOLLOW_UP_MONTHS)
     running = [
         i.process_instance_key
@@ -76,7 +68,7 @@ def start(conn: Connection, case_id: uuid.UUID, decision_key: int) -> Start:
 def expected_end(conn: Connection, case_id: uuid.UUID) -> datetime:
     """D26: the end of the expected last day the plan gives."""
     plan = latest_document(conn, case_id, "barnets_plan")
-    return _end_of(date.fromisoformat(plan["expected_end"]))
+    return end_of_day(date.fromisoformat(plan["expected_end"]))
 
 
 @dataclass(frozen=True)
@@ -90,13 +82,13 @@ def after_follow_up(conn: Connection, case_id: uuid.UUID, now: datetime) -> Foll
     document = latest_document(conn, case_id, "opfoelgning")
     months = int(document["next_interval_months"])
     next_day = add_months(now.astimezone(COPENHAGEN).date(), months)
-    return FollowUp(_end_of(next_day), document["outcome"] == "continue")
+    return FollowUp(end_of_day(next_day), document["outcome"] == "continue")
 
 
 def after_review(conn: Connection, case_id: uuid.UUID) -> tuple[bool, datetime]:
     """The review at the expected end: go on to a new expected end, or end the indsats."""
     review = latest_document(conn, case_id, "indsats_revurdering")
-    return review["outcome"] == "extend", _end_of(date.fromisoformat(review["expected_end"]))
+    return review["outcome"] == "extend", end_of_day(date.fromisoformat(review["expected_end"]))
 
 
 def end(conn: Connection, measure_id: uuid.UUID, today: date) -> None:

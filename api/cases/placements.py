@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, select
 
 from api.calendar.months import add_months, months_deadline
-from api.calendar.working_days import COPENHAGEN
+from api.calendar.working_days import COPENHAGEN, end_of_day
 from api.cases.decisions import latest_document
 from api.cases.tables import case, measure
 from api.org.tables import org_unit
@@ -51,7 +51,7 @@ def start(conn: Connection, decision_key: int) -> Start:
         {
             "planDueAt": months_deadline(began, PLAN_MONTHS),
             "visitDueAt": months_deadline(began, VISIT_MONTHS),
-            "buuApprovalDueAt": _end_of(row.started_on + CHAIR_APPROVAL),
+            "buuApprovalDueAt": end_of_day(row.started_on + CHAIR_APPROVAL),
             "buuDecisionDueAt": months_deadline(began, CHAIR_FULL_DECISION_MONTHS),
             "reviewDueAt": months_deadline(began, FIRST_REVIEW_MONTHS),
             "permanenceDueAt": months_deadline(began, PERMANENCE_MONTHS),
@@ -59,14 +59,10 @@ def start(conn: Connection, decision_key: int) -> Start:
     )
 
 
-def _end_of(day: date) -> datetime:
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=COPENHAGEN).astimezone(UTC)
-
-
 def after(previous_due: str, months: int) -> datetime:
     """The next due date in a loop: `months` after the previous due day."""
     day = datetime.fromisoformat(previous_due).astimezone(COPENHAGEN).date() - timedelta(days=1)
-    return _end_of(add_months(day, months))
+    return end_of_day(add_months(day, months))
 
 
 def hjemgivelse_ends(conn: Connection, case_id: uuid.UUID, now: datetime) -> datetime:
@@ -75,7 +71,7 @@ def hjemgivelse_ends(conn: Connection, case_id: uuid.UUID, now: datetime) -> dat
     months = int(document["period_months"])
     if months == 0:
         return now
-    return _end_of(add_months(now.astimezone(COPENHAGEN).date(), months))
+    return end_of_day(add_months(now.astimezone(COPENHAGEN).date(), months))
 
 
 def decision_variables(conn: Connection, case_id: uuid.UUID, on: date) -> dict[str, Any]:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 
 from sqlalchemy import Connection, select
 
 from api.calendar.months import add_months
-from api.calendar.working_days import COPENHAGEN
+from api.calendar.working_days import start_of_day
 from api.cases import measures
 from api.cases.cpr import CprNumber
 from api.cases.tables import case, measure, person
@@ -45,11 +45,6 @@ def birthday(born: date, age: int) -> date:
         return date(born.year + age, 3, 1)
 
 
-def _start_of(day: date) -> datetime:
-    """Copenhagen midnight at the start of `day`, in UTC: a birthday begins then."""
-    return datetime.combine(day, time(0), tzinfo=COPENHAGEN).astimezone(UTC)
-
-
 @dataclass(frozen=True)
 class YouthDates:
     planning_from: datetime  # D22
@@ -64,10 +59,10 @@ def youth_dates(born: date) -> YouthDates:
     31 August birthday gives the last day of February); D24 at the 23rd birthday."""
     decision_day = add_months(birthday(born, ADULT_AGE), -DECISION_LEAD_MONTHS)
     return YouthDates(
-        planning_from=_start_of(birthday(born, PLANNING_AGE)),
-        decision_due=_start_of(decision_day),
-        adult_at=_start_of(birthday(born, ADULT_AGE)),
-        ends_at=_start_of(birthday(born, END_AGE)),
+        planning_from=start_of_day(birthday(born, PLANNING_AGE)),
+        decision_due=start_of_day(decision_day),
+        adult_at=start_of_day(birthday(born, ADULT_AGE)),
+        ends_at=start_of_day(birthday(born, END_AGE)),
     )
 
 

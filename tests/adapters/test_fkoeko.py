@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -13,13 +10,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from adapters.errors import ContractViolation, Rejected, Unavailable
 from adapters.fkoeko import Creditor, FkOekoClient, FkOekoSettings, Kontostreng, Posting
 from adapters.fkoeko.client import posting_xml
 from adapters.fkoeko.simulator import create_app
 from api.testdata.cpr import synthetic_cpr
+from tests.adapters.serving import free_port, serve
 
 POSTING = Posting(
     posting_id="bevilling-7-2026-11",
@@ -40,26 +37,10 @@ POSTING = Posting(
 )
 
 
-def serve(app: object) -> tuple[str, uvicorn.Server, threading.Thread, socket.socket]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False))  # type: ignore[arg-type]
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline
-        time.sleep(0.01)
-    return f"http://127.0.0.1:{sock.getsockname()[1]}/fkoeko", server, thread, sock
-
-
 @pytest.fixture
 def endpoint(tmp_path: Path) -> Iterator[str]:
-    url, server, thread, sock = serve(create_app(tmp_path))
-    yield url
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with serve(create_app(tmp_path)) as base:
+        yield base + "/fkoeko"
 
 
 def test_a_posting_is_booked_and_read_back(endpoint: str) -> None:
@@ -116,25 +97,15 @@ def test_the_contract_is_served(endpoint: str) -> None:
 
 
 def test_an_unreachable_system_is_unavailable() -> None:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    client = FkOekoClient(
-        FkOekoSettings(endpoint=f"http://127.0.0.1:{port}/fkoeko", timeout_seconds=1)
-    )
+    endpoint = f"http://127.0.0.1:{free_port()}/fkoeko"
+    client = FkOekoClient(FkOekoSettings(endpoint=endpoint, timeout_seconds=1))
     with pytest.raises(Unavailable):
         client.post(POSTING)
 
 
 def test_postings_survive_a_simulator_restart(tmp_path: Path) -> None:
     for _ in range(2):
-        url, server, thread, sock = serve(create_app(tmp_path))
-        try:
-            client = FkOekoClient(FkOekoSettings(endpoint=url))
+        with serve(create_app(tmp_path)) as base:
+            client = FkOekoClient(FkOekoSettings(endpoint=base + "/fkoeko"))
             client.post(POSTING)
             assert len(client.posted("bevilling-7")) == 1
-        finally:
-            server.should_exit = True
-            thread.join(timeout=10)
-            sock.close()

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 import pytest
 
 from infra.platform import StackOptions
+from tests.harness.api import ApiClient
 from tests.harness.engine import EngineClock
 from tests.harness.platform import Ids, Platform, run_platform
 
@@ -32,3 +33,13 @@ def clock(clock_platform: Platform) -> EngineClock:
 @pytest.fixture
 def ids() -> Ids:
     return Ids.new()
+
+
+@pytest.fixture
+def clients(clock_platform: Platform) -> Iterator[tuple[ApiClient, ApiClient]]:
+    """A signed-in caseworker and team leader on the clock stack."""
+    base = f"http://127.0.0.1:{clock_platform.stack.ports.api}"
+    pair = (ApiClient(base, "caseworker"), ApiClient(base, "leader"))
+    yield pair
+    for client in pair:
+        client.close()

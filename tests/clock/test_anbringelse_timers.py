@@ -5,16 +5,13 @@ hjemgivelse period (D21)."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
 
-from api.cases.tables import advis
 from tests.clock.test_timers import wait_until_idle
 from tests.harness.api import ApiClient
+from tests.harness.casestore import advis_of
 from tests.harness.engine import EngineClock
 from tests.harness.platform import Platform
 from tests.harness.readmodel import process_instance
@@ -24,26 +21,6 @@ from tests.platform.test_anbringelse import PLACEMENT, UPHELD, decide, placement
 from tests.platform.test_investigation import EXEMPT_HEARING, TALK, complete, open_tasks, task_named
 
 pytestmark = pytest.mark.clock
-
-
-@pytest.fixture
-def clients(clock_platform: Platform) -> Iterator[tuple[ApiClient, ApiClient]]:
-    base = f"http://127.0.0.1:{clock_platform.stack.ports.api}"
-    pair = (ApiClient(base, "caseworker"), ApiClient(base, "leader"))
-    yield pair
-    for client in pair:
-        client.close()
-
-
-def advis_of(platform: Platform, case_id: str, rule_id: str) -> list[str]:
-    with platform.db.connect() as conn:
-        return list(
-            conn.execute(
-                select(advis.c.kind).where(
-                    advis.c.case_id == uuid.UUID(case_id), advis.c.rule_id == rule_id
-                )
-            ).scalars()
-        )
 
 
 def test_placement_with_consent_on_the_clock(

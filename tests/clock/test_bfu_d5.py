@@ -3,17 +3,15 @@ leader is reminded every 14 days until it is done (D5b)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
-from api.cases.tables import advis
 from tests.clock.test_timers import wait_until_idle
 from tests.harness.api import ApiClient
+from tests.harness.casestore import advis_of
 from tests.harness.engine import EngineClock
 from tests.harness.platform import Platform
 from tests.harness.waiting import eventually
@@ -45,17 +43,6 @@ def breach_d5(platform: Platform, clock: EngineClock, client: ApiClient) -> str:
         what="foreløbig vurdering requested",
     )
     return case_id
-
-
-def advis_of(platform: Platform, case_id: str, rule_id: str) -> list[str]:
-    with platform.db.connect() as conn:
-        return list(
-            conn.execute(
-                select(advis.c.kind).where(
-                    advis.c.case_id == uuid.UUID(case_id), advis.c.rule_id == rule_id
-                )
-            ).scalars()
-        )
 
 
 def test_missed_4_months_raise_advis_and_foreloebig_vurdering(

@@ -4,7 +4,6 @@ leader task."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -19,15 +18,6 @@ from tests.platform.test_flytning import move
 from tests.platform.test_investigation import start_underretning, task_named
 
 pytestmark = pytest.mark.clock
-
-
-@pytest.fixture
-def clients(clock_platform: Platform) -> Iterator[tuple[ApiClient, ApiClient]]:
-    base = f"http://127.0.0.1:{clock_platform.stack.ports.api}"
-    pair = (ApiClient(base, "caseworker"), ApiClient(base, "leader"))
-    yield pair
-    for client in pair:
-        client.close()
 
 
 def test_late_handover_raises_one_advis_and_a_leader_task(

@@ -4,7 +4,6 @@ and one leader task, and no D1 breach (the 24-hour window of the assessment itse
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -20,15 +19,6 @@ from tests.platform.test_afgoerelse import DECISION, to_decision
 from tests.platform.test_investigation import complete, letters, task_named
 
 pytestmark = pytest.mark.clock
-
-
-@pytest.fixture
-def clients(clock_platform: Platform) -> Iterator[tuple[ApiClient, ApiClient]]:
-    base = f"http://127.0.0.1:{clock_platform.stack.ports.api}"
-    pair = (ApiClient(base, "caseworker"), ApiClient(base, "leader"))
-    yield pair
-    for client in pair:
-        client.close()
 
 
 def test_late_genvurdering_raises_one_advis_and_a_leader_task(

@@ -6,7 +6,6 @@ extend the indsats or end it."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -14,9 +13,10 @@ import pytest
 from sqlalchemy import select
 
 from api.calendar.working_days import COPENHAGEN
-from api.cases.tables import advis, measure
+from api.cases.tables import measure
 from tests.clock.test_timers import wait_until_idle
 from tests.harness.api import ApiClient
+from tests.harness.casestore import advis_of
 from tests.harness.engine import EngineClock
 from tests.harness.platform import Platform
 from tests.harness.readmodel import process_instance
@@ -27,15 +27,6 @@ from tests.platform.test_stoettende_indsats import FOLLOW_UP, PLAN, start_indsat
 pytestmark = pytest.mark.clock
 
 ONE_MONTH = {**FOLLOW_UP, "next_interval_months": 1}
-
-
-@pytest.fixture
-def clients(clock_platform: Platform) -> Iterator[tuple[ApiClient, ApiClient]]:
-    base = f"http://127.0.0.1:{clock_platform.stack.ports.api}"
-    pair = (ApiClient(base, "caseworker"), ApiClient(base, "leader"))
-    yield pair
-    for client in pair:
-        client.close()
 
 
 def next_follow_up(client: ApiClient, case_id: str, done: set[str]) -> dict[str, Any]:
@@ -49,17 +40,6 @@ def next_follow_up(client: ApiClient, case_id: str, done: set[str]) -> dict[str,
     return eventually(find, what="the next follow-up")
 
 
-def advis_kinds(platform: Platform, case_id: str, rule_id: str) -> list[str]:
-    with platform.db.connect() as conn:
-        return list(
-            conn.execute(
-                select(advis.c.kind).where(
-                    advis.c.case_id == uuid.UUID(case_id), advis.c.rule_id == rule_id
-                )
-            ).scalars()
-        )
-
-
 def test_indsats_deadlines_and_review(
     clock_platform: Platform, clock: EngineClock, clients: tuple[ApiClient, ApiClient]
 ) -> None:
@@ -71,14 +51,14 @@ def test_indsats_deadlines_and_review(
 
     clock.advance(timedelta(days=95))
     plan_reason = task_named(leader, case_id, "Årsag til overskredet frist for barnets plan")
-    assert advis_kinds(platform, case_id, "D8") == ["deadline_breached"]
+    assert advis_of(platform, case_id, "D8") == ["deadline_breached"]
     expected_end = (clock.now() + timedelta(days=200)).astimezone(COPENHAGEN).date()
     complete(caseworker, plan, {**PLAN, "expected_end": expected_end.isoformat()})
 
     # The first follow-up was due 3 months after the start, which has passed (D9).
     first = task_named(caseworker, case_id, "Første opfølgning")
     follow_up_reason = task_named(leader, case_id, "Årsag til overskredet opfølgningsfrist")
-    assert advis_kinds(platform, case_id, "D9") == ["deadline_breached"]
+    assert advis_of(platform, case_id, "D9") == ["deadline_breached"]
     complete(caseworker, first, ONE_MONTH)
 
     done: set[str] = set()
@@ -87,9 +67,9 @@ def test_indsats_deadlines_and_review(
         done.add(follow_up["id"])
         wait_until_idle(platform)
         clock.advance(timedelta(days=32))
-        eventually(lambda n=late: len(advis_kinds(platform, case_id, "D10")) == n)
+        eventually(lambda n=late: len(advis_of(platform, case_id, "D10")) == n)
         complete(caseworker, follow_up, ONE_MONTH)
-    assert len(set(advis_kinds(platform, case_id, "D10"))) == 2, "one advis per late follow-up"
+    assert len(set(advis_of(platform, case_id, "D10"))) == 2, "one advis per late follow-up"
 
     done.add(next_follow_up(caseworker, case_id, done)["id"])
     wait_until_idle(platform)

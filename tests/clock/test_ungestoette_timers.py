@@ -5,7 +5,6 @@ the case ends, and so does the process."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -19,9 +18,9 @@ from api.cases.tables import measure
 from api.cases.youth import birthday
 from api.projector import tables as rm
 from api.testdata.cpr import synthetic_cpr_of_age
-from tests.clock.test_anbringelse_timers import advis_of
 from tests.clock.test_timers import wait_until_idle
 from tests.harness.api import ApiClient
+from tests.harness.casestore import advis_of
 from tests.harness.engine import EngineClock
 from tests.harness.platform import Platform
 from tests.harness.readmodel import process_instance, rows
@@ -38,15 +37,6 @@ REASON_TASK = "Årsag til overskredet frist for afgørelse om ungestøtte"
 def measures_of(platform: Platform, case_id: str) -> list[Any]:
     with platform.db.connect() as conn:
         return list(conn.execute(select(measure).where(measure.c.case_id == uuid.UUID(case_id))))
-
-
-@pytest.fixture
-def clients(clock_platform: Platform) -> Iterator[tuple[ApiClient, ApiClient]]:
-    base = f"http://127.0.0.1:{clock_platform.stack.ports.api}"
-    pair = (ApiClient(base, "caseworker"), ApiClient(base, "leader"))
-    yield pair
-    for client in pair:
-        client.close()
 
 
 def test_late_decision_and_the_end_at_23(

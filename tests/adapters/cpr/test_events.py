@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import get_args
 
 import httpx
 import pytest
-import uvicorn
 
 from adapters.cpr.events import (
     CREDENTIAL_HEADER,
@@ -27,32 +23,16 @@ from adapters.cpr.events import (
 )
 from adapters.errors import ContractViolation, Rejected, Unavailable
 from api.testdata.cpr import synthetic_cpr
+from tests.adapters.serving import free_port, serve
 
 CHILD = synthetic_cpr("event-child")
 MOTHER = synthetic_cpr("event-mother", female=True)
 
 
-def serve(app: object) -> tuple[str, uvicorn.Server, threading.Thread, socket.socket]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(app, log_config=None, access_log=False)  # type: ignore[arg-type]
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "simulator did not start"
-        time.sleep(0.01)
-    return f"http://127.0.0.1:{sock.getsockname()[1]}/cpr-haendelser", server, thread, sock
-
-
 @pytest.fixture
 def feed(tmp_path: Path) -> Iterator[str]:
-    url, server, thread, sock = serve(create_app(tmp_path))
-    yield url
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with serve(create_app(tmp_path)) as base:
+        yield base + "/cpr-haendelser"
 
 
 def publish(url: str, **event: object) -> httpx.Response:
@@ -93,20 +73,17 @@ def test_published_events_are_read_in_order_after_a_position(feed: str) -> None:
 
 
 def test_events_survive_a_simulator_restart(tmp_path: Path) -> None:
-    url, server, thread, sock = serve(create_app(tmp_path))
-    publish(url, id="kept", type="doedsfald", personnummer=CHILD, dato="2026-11-20")
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
-    url, server, thread, sock = serve(create_app(tmp_path))
-    try:
-        assert [e.id for e in CprEventFeed(FeedSettings(endpoint=url)).fetch(0).haendelser] == [
-            "kept"
-        ]
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with serve(create_app(tmp_path)) as base:
+        publish(
+            base + "/cpr-haendelser",
+            id="kept",
+            type="doedsfald",
+            personnummer=CHILD,
+            dato="2026-11-20",
+        )
+    with serve(create_app(tmp_path)) as base:
+        feed = CprEventFeed(FeedSettings(endpoint=base + "/cpr-haendelser"))
+        assert [e.id for e in feed.fetch(0).haendelser] == ["kept"]
 
 
 @pytest.mark.parametrize(
@@ -131,14 +108,9 @@ def test_a_wrong_subscription_is_refused(feed: str) -> None:
 
 
 def test_an_unreachable_feed_is_unavailable() -> None:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
+    endpoint = f"http://127.0.0.1:{free_port()}/x"
     with pytest.raises(Unavailable):
-        CprEventFeed(FeedSettings(endpoint=f"http://127.0.0.1:{port}/x", timeout_seconds=1)).fetch(
-            0
-        )
+        CprEventFeed(FeedSettings(endpoint=endpoint, timeout_seconds=1)).fetch(0)
 
 
 def test_an_answer_outside_the_format_is_a_contract_violation(tmp_path: Path) -> None:
@@ -150,14 +122,8 @@ def test_an_answer_outside_the_format_is_a_contract_violation(tmp_path: Path) ->
     def page() -> dict[str, object]:
         return {"haendelser": [{"id": "e", "type": "flytning"}], "sidsteSekvens": 1}
 
-    url, server, thread, sock = serve(broken)
-    try:
-        with pytest.raises(ContractViolation):
-            CprEventFeed(FeedSettings(endpoint=url)).fetch(0)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with serve(broken) as base, pytest.raises(ContractViolation):
+        CprEventFeed(FeedSettings(endpoint=base + "/cpr-haendelser")).fetch(0)
 
 
 def test_the_json_schema_and_the_model_agree(feed: str) -> None:
