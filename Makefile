@@ -19,6 +19,7 @@ system:
 
 fetch: deps
 	bash infra/fetch.sh
+	bash infra/frontend.sh
 
 ## Start PostgreSQL, Redis, the broker, workers, projector and API on loopback; print the URL.
 run: system fetch
