@@ -5,6 +5,7 @@ from api.auth import tables as auth_tables
 from api.cases import tables as case_tables
 from api.classification import tables as classification_tables
 from api.esdh import tables as esdh_tables
+from api.finance import tables as finance_tables
 from api.model import metadata
 from api.org import tables as org_tables
 
@@ -14,6 +15,7 @@ __all__ = [
     "case_tables",
     "classification_tables",
     "esdh_tables",
+    "finance_tables",
     "metadata",
     "org_tables",
 ]

@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from api.auth.service import hash_password
 from api.db import make_engine
+from api.finance import kontostreng
 from api.org.tables import app_user, municipality, org_unit, user_role
 from api.settings import get_settings
 
@@ -22,6 +23,8 @@ NAMESPACE = uuid.UUID("6f1c3d52-0b7e-4d38-9a52-5e0f6c1b9d01")
 MUNICIPALITIES = {"901": "Demo Nord Kommune", "902": "Demo Syd Kommune"}
 # Made-up CVR numbers for the two demo municipalities (not registered companies).
 MUNICIPALITY_CVR = {"901": "90100001", "902": "90200002"}
+# One demo municipality books in OPUS, the other in Prisme (both through FK-ØKO).
+FINANCE_SYSTEM = {"901": "OPUS", "902": "PRISME"}
 UNITS = {"901": "Børne- og ungerådgivningen Nord", "902": "Børne- og ungerådgivningen Syd"}
 USERS = (
     ("caseworker", "Rikke Rådgiver", "901", ("caseworker",)),
@@ -52,7 +55,9 @@ def seed(conn: Connection) -> None:
     for mid, name in MUNICIPALITIES.items():
         conn.execute(
             insert(municipality)
-            .values(id=mid, name=name, cvr=MUNICIPALITY_CVR[mid])
+            .values(
+                id=mid, name=name, cvr=MUNICIPALITY_CVR[mid], finance_system=FINANCE_SYSTEM[mid]
+            )
             .on_conflict_do_update(index_elements=["id"], set_={"cvr": MUNICIPALITY_CVR[mid]})
         )
         conn.execute(
@@ -66,6 +71,7 @@ def seed(conn: Connection) -> None:
             )
             .on_conflict_do_nothing()
         )
+    kontostreng.seed(conn, MUNICIPALITIES)
     password = hash_password("demo")
     for username, display, mid, roles in USERS:
         conn.execute(

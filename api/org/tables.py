@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Table, Text
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Numeric, Table, Text
 from sqlalchemy.dialects.postgresql import UUID
 
 from api.model import metadata
@@ -21,6 +21,11 @@ municipality = Table(
     Column("approval_subjects", Text, nullable=False, server_default="anbringelse"),
     # The municipality's CVR number: where a case goes by Digital Post when a family moves.
     Column("cvr", Text, nullable=True),
+    # The finance system FK-ØKO posts the municipality's payments to: OPUS or PRISME.
+    Column("finance_system", Text, nullable=False, server_default="OPUS"),
+    # Payments of a period above this amount (DKK) wait for a team leader's approval.
+    Column("payment_approval_threshold", Numeric(12, 2), nullable=False, server_default="50000"),
+    CheckConstraint("finance_system IN ('OPUS', 'PRISME')", name="known_finance_system"),
 )
 
 org_unit = Table(
