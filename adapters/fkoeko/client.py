@@ -58,6 +58,8 @@ class Posting:
     voucher: str
     grant_id: str
     approver: str
+    # A person's payment (CPR creditor): A- or B-income, or untaxed expenses.
+    income_type: Literal["A", "B", "SKATTEFRI"] | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ class Posted:
     grant_id: str
     amount: Decimal
     posting_date: date
+    income_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,12 @@ def posting_xml(posting: Posting) -> bytes:
     _el(root, "Bilagsnummer", posting.voucher)
     _el(root, "BevillingID", posting.grant_id)
     _el(root, "Godkender", posting.approver)
+    if (posting.creditor.kind == "CPR") != (posting.income_type is not None):
+        raise ContractViolation(
+            "en udbetaling til en person (CPR) skal have en indkomstart, og kun den"
+        )
+    if posting.income_type is not None:
+        _el(root, "Indkomstart", posting.income_type)
     if not schema().validate(root):
         raise ContractViolation(f"posteringen overholder ikke XSD: {schema().error_log.last_error}")
     return etree.tostring(root, xml_declaration=True, encoding="utf-8")
@@ -191,6 +200,7 @@ class FkOekoClient:
                     grant_id=find("BevillingID") or "",
                     amount=Decimal(find("Beloeb") or "0"),
                     posting_date=date.fromisoformat(find("Bogfoeringsdato") or ""),
+                    income_type=find("Indkomstart"),
                 )
             )
         return rows

@@ -6,10 +6,16 @@ with the same content gets the first receipt again, with other content 409. `GET
 /fkoeko/posteringer?bevilling=...` reads posted amounts back. Postings are kept as JSON Lines
 under `BS_SIMULATOR_DIR` when set. A posting with `Tekst` "AFVIS" is refused as a business
 rejection (for tests of that path); the receipt time is the simulator's clock.
+
+Faults for tests (`POST /fkoeko/faults`, JSON, the test credential): `{"unavailable": n}`
+answers the next n postings with 503 without booking them; `{"late": n, "late_seconds": s}`
+books the next n postings and answers only after s seconds, as a slow finance system does (a
+client that gave up sends the same posting again and gets the first receipt).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
@@ -77,6 +83,7 @@ def create_app(folder: Path | None = None) -> FastAPI:
         Path(os.environ["BS_SIMULATOR_DIR"]) if os.environ.get("BS_SIMULATOR_DIR") else None
     )
     ledger = _Ledger(chosen)
+    faults = {"unavailable": 0, "late": 0, "late_seconds": 0.0}
     app = FastAPI(title="FK-ØKO simulator", openapi_url=None, docs_url=None, redoc_url=None)
 
     @app.get("/fkoeko")
@@ -107,13 +114,20 @@ def create_app(folder: Path | None = None) -> FastAPI:
             "grant_id": find("BevillingID"),
             "amount": find("Beloeb"),
             "posting_date": find("Bogfoeringsdato"),
+            "income_type": find("Indkomstart") or None,
             "digest": hashlib.sha256(body).hexdigest(),
         }
+        if faults["unavailable"] > 0:
+            faults["unavailable"] -= 1
+            return Response("FK-ØKO er midlertidigt utilgængelig", status_code=503)
         if find("Tekst") == "AFVIS":
             return Response(
                 _receipt(row, posted=False, reason="Kontoen er spærret"), media_type=_XML
             )
         status, kept = ledger.post(row)
+        if faults["late"] > 0:
+            faults["late"] -= 1
+            await asyncio.sleep(float(faults["late_seconds"]))
         if status == 409:
             return Response("PosteringID er brugt til en anden postering", status_code=409)
         return Response(_receipt(kept, posted=True), status_code=status, media_type=_XML)
@@ -133,8 +147,20 @@ def create_app(folder: Path | None = None) -> FastAPI:
             etree.SubElement(item, _tag("BevillingID")).text = row["grant_id"]
             etree.SubElement(item, _tag("Beloeb")).text = row["amount"]
             etree.SubElement(item, _tag("Bogfoeringsdato")).text = row["posting_date"]
+            if row.get("income_type"):
+                etree.SubElement(item, _tag("Indkomstart")).text = row["income_type"]
         return Response(
             etree.tostring(root, xml_declaration=True, encoding="utf-8"), media_type=_XML
         )
+
+    @app.post("/fkoeko/faults")
+    async def set_faults(request: Request) -> Response:
+        if request.headers.get(CREDENTIAL_HEADER) != TEST_CREDENTIAL:
+            return Response("Ukendt afsender", status_code=401, media_type="text/plain")
+        wanted = await request.json()
+        for name in ("unavailable", "late"):
+            faults[name] = max(0, int(wanted.get(name, 0)))
+        faults["late_seconds"] = min(60.0, max(0.0, float(wanted.get("late_seconds", 0))))
+        return Response(json.dumps(faults), media_type="application/json")
 
     return app

@@ -109,3 +109,66 @@ def test_postings_survive_a_simulator_restart(tmp_path: Path) -> None:
             client = FkOekoClient(FkOekoSettings(endpoint=base + "/fkoeko"))
             client.post(POSTING)
             assert len(client.posted("bevilling-7")) == 1
+
+
+FOSTER_FEE = dataclasses.replace(
+    POSTING,
+    posting_id="bevilling-8-2026-11",
+    grant_id="bevilling-8",
+    account=Kontostreng(funktion="5.28.22", dranst="1", art="5.2"),
+    creditor=Creditor("CPR", synthetic_cpr("fkoeko-foster", birth_date=date(1980, 6, 7))),
+    income_type="B",
+)
+
+
+def test_a_foster_familys_fee_carries_its_income_type(endpoint: str) -> None:
+    client = FkOekoClient(FkOekoSettings(endpoint=endpoint))
+    client.post(FOSTER_FEE)
+    (posted,) = client.posted("bevilling-8")
+    assert posted.income_type == "B"
+    untaxed = dataclasses.replace(
+        FOSTER_FEE,
+        posting_id="bevilling-9-2026-11",
+        grant_id="bevilling-9",
+        income_type="SKATTEFRI",
+    )
+    client.post(untaxed)
+    assert client.posted("bevilling-9")[0].income_type == "SKATTEFRI"
+
+
+def test_a_person_needs_an_income_type_and_a_provider_none() -> None:
+    with pytest.raises(ContractViolation, match="indkomstart"):
+        posting_xml(dataclasses.replace(FOSTER_FEE, income_type=None))
+    with pytest.raises(ContractViolation, match="indkomstart"):
+        posting_xml(dataclasses.replace(POSTING, income_type="A"))
+
+
+def _faults(endpoint: str, **wanted: float) -> None:
+    answer = httpx.post(
+        endpoint + "/faults",
+        json=wanted,
+        headers={"X-FKOEKO-Credential": "boernesag-test-fkoeko"},
+        timeout=5,
+    )
+    assert answer.status_code == 200
+
+
+def test_an_unavailable_system_books_nothing(endpoint: str) -> None:
+    client = FkOekoClient(FkOekoSettings(endpoint=endpoint))
+    _faults(endpoint, unavailable=1)
+    with pytest.raises(Unavailable, match="503"):
+        client.post(POSTING)
+    assert client.posted("bevilling-7") == []
+    client.post(POSTING)
+    assert len(client.posted("bevilling-7")) == 1
+
+
+def test_a_late_answer_then_a_retry_books_once(endpoint: str) -> None:
+    """The system books, but answers after the client gave up; the retry gets the receipt."""
+    impatient = FkOekoClient(FkOekoSettings(endpoint=endpoint, timeout_seconds=0.5))
+    _faults(endpoint, late=1, late_seconds=2)
+    with pytest.raises(Unavailable):
+        impatient.post(POSTING)
+    receipt = impatient.post(POSTING)
+    (posted,) = impatient.posted("bevilling-7")
+    assert posted.reference == receipt.reference
