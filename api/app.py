@@ -16,6 +16,7 @@ from api.classification.router import router as classification_router
 from api.db import make_engine, make_redis
 from api.engine.user_tasks import UserTasks
 from api.esdh.router import router as esdh_router
+from api.finance.router import router as finance_router
 from api.logging import configure
 from api.platform.health import stack_health
 from api.processes.router import router as processes_router
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         aktindsigt_router,
         esdh_router,
         classification_router,
+        finance_router,
     ):
         app.include_router(router)
 

@@ -15,6 +15,7 @@ from api.cases.cpr import CprNumber
 from api.cases.statistics import note_event
 from api.cases.tables import appeal, case, measure, person
 from api.cases.workflow import latest_submitted
+from api.finance import grants
 from api.org.tables import municipality
 
 CHILD_PARTY_AGE = 10  # BL § 3: partsbeføjelser from the 10th birthday
@@ -150,7 +151,8 @@ def record_measure(
     delivered: datetime,
 ) -> bool:
     """A granted indsats or anbringelse starts when the decision is delivered (appeals do not
-    suspend it). Once per decision; False when the decision grants no measure."""
+    suspend it), with the grants its form asks for (api.finance.grants). Once per decision;
+    False when the decision grants no measure."""
     kind = MEASURE_KINDS.get(subject)
     decision = latest_document(conn, case_id, "afgoerelse")
     if kind is None or decision["decision"] != "grant":
@@ -180,6 +182,14 @@ def record_measure(
         event="start",
         occurred_on=row.started_on,
         code=decision["legal_basis"],
+    )
+    grants.create_for_decision(
+        conn,
+        case_id=case_id,
+        measure_id=row.id,
+        kind=kind,
+        starts_on=row.started_on,
+        at=delivered,
     )
     return True
 

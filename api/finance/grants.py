@@ -1,0 +1,396 @@
+"""Grants (bevillinger): created by a granted decision on an indsats or anbringelse, revised
+when the price or the dates change (every revision kept), and projected per month."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, cast
+
+from sqlalchemy import Connection, func, select
+from sqlalchemy.dialects.postgresql import insert
+
+from api.cases.tables import case, form_document, measure
+from api.finance import kontostreng
+from api.finance.projection import UNITS, Terms, Unit, next_month, projection
+from api.finance.tables import grant_award, grant_payment, grant_revision
+
+INCOME_TYPES = ("A", "B")  # a foster family's fee: A-income (professional) or B-income
+EXPENSES = "SKATTEFRI"  # maintenance, clothes, pocket money: untaxed
+_CVR = re.compile(r"\d{8}")
+_CPR = re.compile(r"\d{10}")
+# The decision form's grant fields: a decision carrying none of them creates no grant.
+FIELDS = (
+    "indsats_type",
+    "provider_type",
+    "provider_name",
+    "provider_cvr",
+    "provider_cpr",
+    "price",
+    "price_unit",
+    "grant_expected_end",
+    "foster_income",
+    "expenses_price",
+)
+
+
+class GrantInvalid(ValueError):
+    """The decision's or the change's grant data cannot make a grant; says what, in Danish."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("Bevillingen kan ikke oprettes: " + "; ".join(problems))
+
+
+@dataclass(frozen=True)
+class NewGrant:
+    component: str
+    indsats_type: str
+    provider_type: str
+    provider_name: str
+    creditor_kind: str
+    creditor_number: str
+    income_type: str | None
+    price: Decimal
+    unit: Unit
+    expected_end: date
+
+
+def _amount(value: Any, name: str, problems: list[str]) -> Decimal | None:
+    try:
+        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        problems.append(f"{name} skal være et beløb")
+        return None
+    if amount < 0:
+        problems.append(f"{name} må ikke være negativ")
+    return amount
+
+
+def from_decision(data: dict[str, Any], kind: str, starts_on: date) -> list[NewGrant]:
+    """The grants a granted decision's form asks for: none if it carries no grant fields; a
+    provider's ydelse; or a foster family's fee (A or B) and its untaxed expenses."""
+    if not any(data.get(name) not in (None, "") for name in FIELDS):
+        return []
+    problems: list[str] = []
+    missing = [
+        name
+        for name in ("indsats_type", "provider_type", "provider_name", "price", "price_unit")
+        if data.get(name) in (None, "")
+    ]
+    if data.get("grant_expected_end") in (None, ""):
+        missing.append("grant_expected_end")
+    if missing:
+        problems.append("mangler " + ", ".join(missing))
+    indsats_type, provider_type = data.get("indsats_type"), data.get("provider_type")
+    if indsats_type and indsats_type not in kontostreng.INDSATS_TYPES.get(kind, {}):
+        problems.append(f"indsatstypen '{indsats_type}' hører ikke til en {kind}")
+    if provider_type and provider_type not in kontostreng.PROVIDER_TYPES:
+        problems.append(f"leverandørtypen '{provider_type}' findes ikke")
+    person = provider_type in kontostreng.PERSON_PROVIDERS
+    creditor = str(data.get("provider_cpr" if person else "provider_cvr") or "")
+    if not (_CPR if person else _CVR).fullmatch(creditor):
+        problems.append(
+            "en plejefamilie betales på CPR-nummer (10 cifre)"
+            if person
+            else "leverandøren betales på CVR-nummer (8 cifre)"
+        )
+    if person and data.get("foster_income") not in INCOME_TYPES:
+        problems.append("vederlaget skal være A-indkomst eller B-indkomst")
+    unit = data.get("price_unit")
+    if unit and unit not in UNITS:
+        problems.append(f"prisenheden '{unit}' findes ikke")
+    price = _amount(data["price"], "prisen", problems) if data.get("price") else None
+    expenses = (
+        _amount(data["expenses_price"], "omkostningerne", problems)
+        if data.get("expenses_price") not in (None, "")
+        else None
+    )
+    if expenses is not None and not person:
+        problems.append("skattefri omkostningsdækning gives kun til en plejefamilie")
+    ends: date | None = None
+    if data.get("grant_expected_end"):
+        try:
+            ends = date.fromisoformat(str(data["grant_expected_end"]))
+        except ValueError:
+            problems.append("den forventede slutdato skal være en dato (åååå-mm-dd)")
+        if ends is not None and ends < starts_on:
+            problems.append("den forventede slutdato ligger før bevillingens start")
+    if problems or price is None or ends is None or unit not in UNITS:
+        raise GrantInvalid(problems or ["ufuldstændige oplysninger"])
+    base = NewGrant(
+        component="vederlag" if person else "ydelse",
+        indsats_type=str(indsats_type),
+        provider_type=str(provider_type),
+        provider_name=str(data["provider_name"]),
+        creditor_kind="CPR" if person else "CVR",
+        creditor_number=creditor,
+        income_type=str(data["foster_income"]) if person else None,
+        price=price,
+        unit=cast(Unit, unit),
+        expected_end=ends,
+    )
+    grants = [base]
+    if expenses:
+        grants.append(
+            NewGrant(
+                **{
+                    **base.__dict__,
+                    "component": "omkostninger",
+                    "income_type": EXPENSES,
+                    "price": expenses,
+                    "unit": "maaned",
+                }
+            )
+        )
+    return grants
+
+
+def create(
+    conn: Connection,
+    *,
+    case_id: uuid.UUID,
+    measure_id: uuid.UUID,
+    municipality_id: str,
+    new: NewGrant,
+    service: str,
+    starts_on: date,
+    decided_by: uuid.UUID | None,
+    at: datetime,
+) -> uuid.UUID:
+    """The grant with its first revision; once per measure and component."""
+    account = kontostreng.lookup(conn, municipality_id, new.indsats_type, new.provider_type, at)
+    grant_id = uuid.uuid4()
+    created = conn.execute(
+        insert(grant_award)
+        .values(
+            id=grant_id,
+            case_id=case_id,
+            measure_id=measure_id,
+            municipality_id=municipality_id,
+            component=new.component,
+            indsats_type=new.indsats_type,
+            provider_type=new.provider_type,
+            provider_name=new.provider_name,
+            creditor_kind=new.creditor_kind,
+            creditor_number=new.creditor_number,
+            income_type=new.income_type,
+            service=service[:200],
+            funktion=account.funktion,
+            dranst=account.dranst,
+            art=account.art,
+            decided_by=decided_by,
+        )
+        .on_conflict_do_nothing(index_elements=["measure_id", "component"])
+        .returning(grant_award.c.id)
+    ).scalar()
+    if created is None:
+        return uuid.UUID(
+            str(
+                conn.execute(
+                    select(grant_award.c.id).where(
+                        grant_award.c.measure_id == measure_id,
+                        grant_award.c.component == new.component,
+                    )
+                ).scalar_one()
+            )
+        )
+    conn.execute(
+        insert(grant_revision).values(
+            grant_id=grant_id,
+            revision=1,
+            price=new.price,
+            unit=new.unit,
+            starts_on=starts_on,
+            expected_end=new.expected_end,
+            effective_from=starts_on,
+            reason="Afgørelse",
+        )
+    )
+    return grant_id
+
+
+def terms(conn: Connection, grant_id: uuid.UUID) -> list[Terms]:
+    rows = conn.execute(
+        select(grant_revision)
+        .where(grant_revision.c.grant_id == grant_id)
+        .order_by(grant_revision.c.revision)
+    )
+    return [
+        Terms(r.revision, r.price, r.unit, r.starts_on, r.expected_end, r.effective_from)
+        for r in rows
+    ]
+
+
+def revise(
+    conn: Connection,
+    grant_id: uuid.UUID,
+    *,
+    effective_from: date,
+    reason: str,
+    user_id: uuid.UUID,
+    price: Decimal | None = None,
+    unit: str | None = None,
+    expected_end: date | None = None,
+) -> int:
+    """A new revision from `effective_from`: the given terms changed, the rest kept. Months
+    already paid keep their payments; the projection changes from the effective day on."""
+    history = terms(conn, grant_id)
+    if not history:
+        raise LookupError("bevillingen findes ikke")
+    latest = history[-1]
+    problems = []
+    if unit is not None and unit not in UNITS:
+        problems.append(f"prisenheden '{unit}' findes ikke")
+    if price is not None and price < 0:
+        problems.append("prisen må ikke være negativ")
+    new_end = expected_end or latest.expected_end
+    if new_end < latest.starts_on:
+        problems.append("den forventede slutdato ligger før bevillingens start")
+    if effective_from < latest.starts_on:
+        problems.append("ændringen kan tidligst gælde fra bevillingens start")
+    paid = conn.execute(
+        select(func.max(grant_payment.c.period)).where(grant_payment.c.grant_id == grant_id)
+    ).scalar()
+    if paid is not None and effective_from < next_month(paid):
+        problems.append(
+            f"perioden {paid:%Y-%m} er allerede udbetalt; ændringen kan tidligst gælde fra "
+            f"{next_month(paid).isoformat()}"
+        )
+    if not reason.strip():
+        problems.append("ændringen skal begrundes")
+    if problems:
+        raise GrantInvalid(problems)
+    number = latest.revision + 1
+    conn.execute(
+        insert(grant_revision).values(
+            grant_id=grant_id,
+            revision=number,
+            price=latest.price if price is None else price,
+            unit=unit or latest.unit,
+            starts_on=latest.starts_on,
+            expected_end=new_end,
+            effective_from=effective_from,
+            reason=reason.strip(),
+            recorded_by=user_id,
+        )
+    )
+    return number
+
+
+def _money(amounts: dict[date, Decimal]) -> list[dict[str, str]]:
+    return [{"month": f"{m:%Y-%m}", "amount": f"{a:.2f}"} for m, a in amounts.items()]
+
+
+def grants_view(conn: Connection, case_id: uuid.UUID) -> list[dict[str, Any]]:
+    """Each grant of the case: its kontostreng, its revisions, the projection now and before
+    the latest revision, and its payments."""
+    found = []
+    rows = conn.execute(
+        select(grant_award, measure.c.ended_on)
+        .join(measure, measure.c.id == grant_award.c.measure_id)
+        .where(grant_award.c.case_id == case_id)
+        .order_by(grant_award.c.created_at, grant_award.c.component)
+    )
+    for row in rows:
+        history = terms(conn, row.id)
+        stop = row.ended_on
+        now = projection(history, stop)
+        before = projection(history[:-1], stop) if len(history) > 1 else now
+        payments = conn.execute(
+            select(grant_payment)
+            .where(grant_payment.c.grant_id == row.id)
+            .order_by(grant_payment.c.period)
+        )
+        found.append(
+            {
+                "id": str(row.id),
+                "measure_id": str(row.measure_id),
+                "component": row.component,
+                "indsats_type": row.indsats_type,
+                "provider_type": row.provider_type,
+                "provider_name": row.provider_name,
+                "creditor_kind": row.creditor_kind,
+                "income_type": row.income_type,
+                "service": row.service,
+                "kontostreng": {"funktion": row.funktion, "dranst": row.dranst, "art": row.art},
+                "revisions": [
+                    {
+                        "revision": t.revision,
+                        "price": f"{t.price:.2f}",
+                        "unit": t.unit,
+                        "starts_on": t.starts_on.isoformat(),
+                        "expected_end": t.expected_end.isoformat(),
+                        "effective_from": t.effective_from.isoformat(),
+                    }
+                    for t in history
+                ],
+                "projection": _money(now),
+                "projection_before_revision": _money(before),
+                "forecast_total": f"{sum(now.values(), Decimal(0)):.2f}",
+                "payments": [
+                    {
+                        "period": f"{p.period:%Y-%m}",
+                        "amount": f"{p.amount:.2f}",
+                        "status": p.status,
+                        "posting_id": p.posting_id,
+                        "reference": p.reference,
+                        "posted_amount": None
+                        if p.posted_amount is None
+                        else f"{p.posted_amount:.2f}",
+                    }
+                    for p in payments
+                ],
+            }
+        )
+    return found
+
+
+def create_for_decision(
+    conn: Connection,
+    *,
+    case_id: uuid.UUID,
+    measure_id: uuid.UUID,
+    kind: str,
+    starts_on: date,
+    at: datetime,
+) -> list[uuid.UUID]:
+    """The grants the case's granting decision asks for (none if its form carries no grant
+    fields). GrantInvalid, KontostrengMissing or ClassificationMissing say what is wrong."""
+    decision = conn.execute(
+        select(form_document.c.data, form_document.c.saved_by)
+        .where(
+            form_document.c.case_id == case_id,
+            form_document.c.form_id == "afgoerelse",
+            form_document.c.status == "submitted",
+        )
+        .order_by(form_document.c.saved_at.desc())
+    ).first()
+    if decision is None:
+        raise LookupError("the case has no submitted afgoerelse document")
+    data = dict(decision.data)
+    wanted = from_decision(data, kind, starts_on)
+    if not wanted:
+        return []
+    municipality_id = conn.execute(
+        select(case.c.municipality_id).where(case.c.id == case_id)
+    ).scalar_one()
+    name = kontostreng.INDSATS_TYPES[kind][wanted[0].indsats_type]
+    return [
+        create(
+            conn,
+            case_id=case_id,
+            measure_id=measure_id,
+            municipality_id=municipality_id,
+            new=new,
+            service=f"{name} ({data.get('legal_basis', '')})"
+            + (" - omkostninger" if new.component == "omkostninger" else ""),
+            starts_on=starts_on,
+            decided_by=decision.saved_by,
+            at=at,
+        )
+        for new in wanted
+    ]
