@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 
 from api.aktindsigt.router import router as aktindsigt_router
 from api.auth.router import router as auth_router
@@ -24,6 +24,7 @@ from api.rules.router import router as rules_router
 from api.settings import Settings, get_settings
 from api.tasks.router import router as tasks_router
 from api.underretninger.router import router as underretninger_router
+from api.web.app import install as install_pages
 
 
 def health_dep(request: Request) -> dict[str, Any]:
@@ -68,19 +69,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def health(result: Health) -> JSONResponse:
         return JSONResponse(result, status_code=200 if result["status"] == "UP" else 503)
 
-    @app.get("/", response_class=HTMLResponse)
-    def start_page(result: Health) -> str:
-        def line(name: str, label: str) -> str:
-            ok = result[name]["status"] == "UP"
-            return f"<li>{label}: {'kører' if ok else 'nede'}</li>"
-
-        return (
-            "<!doctype html><html lang='da'><head><meta charset='utf-8'><title>Børnesag</title>"
-            "</head><body><h1>Børnesag</h1><p>Platformen er startet.</p><ul>"
-            + line("database", "Database")
-            + line("broker", "Procesmotor (Zeebe)")
-            + line("projector", "Læsemodel")
-            + "</ul></body></html>"
-        )
+    install_pages(app)
 
     return app

@@ -81,6 +81,14 @@ def get_uow(
         detail="Du er ikke logget ind / not signed in",
         headers={"WWW-Authenticate": "Bearer"},
     )
+    yield from unit_of_work(request, engine, token, unauthenticated)
+
+
+def unit_of_work(
+    request: Request, engine: Engine, token: str | None, unauthenticated: Exception
+) -> Iterator[UnitOfWork]:
+    """The one transaction and audit row per request, for the API (bearer header) and the
+    pages (session cookie) alike; `unauthenticated` is raised for a missing or unknown token."""
     if not token:
         raise unauthenticated
     with engine.connect() as conn:

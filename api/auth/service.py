@@ -76,3 +76,8 @@ def principal_for_token(conn: Connection, token: str) -> Principal | None:
         )
     ).first()
     return load_principal(conn, row.user_id) if row else None
+
+
+def sign_out(conn: Connection, token: str) -> None:
+    """Ends the session: the token stops working at once, not only when it expires."""
+    conn.execute(delete(auth_token).where(auth_token.c.token_hash == _token_hash(token)))

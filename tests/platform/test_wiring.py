@@ -107,7 +107,7 @@ def test_health_shows_projector_position_and_lag(platform: Platform, ids: Ids) -
     assert body["broker"]["gatewayVersion"].startswith("8.5.")
     assert body["projector"]["position"] > 0
     assert f"{platform.prefix}:JOB" in body["projector"]["streams"]
-    page = httpx.get(f"http://127.0.0.1:{platform.stack.ports.api}/", timeout=5)
+    page = httpx.get(f"http://127.0.0.1:{platform.stack.ports.api}/status", timeout=5)
     assert "Procesmotor (Zeebe): kører" in page.text
 
 
