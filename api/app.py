@@ -18,6 +18,7 @@ from api.engine.user_tasks import UserTasks
 from api.esdh.router import router as esdh_router
 from api.finance.router import router as finance_router
 from api.logging import configure
+from api.monitor.router import router as monitor_router
 from api.platform.health import stack_health
 from api.processes.router import router as processes_router
 from api.rules.router import router as rules_router
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         underretninger_router,
         tasks_router,
         cases_router,
+        monitor_router,
         processes_router,
         rules_router,
         aktindsigt_router,

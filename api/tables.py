@@ -7,6 +7,7 @@ from api.classification import tables as classification_tables
 from api.esdh import tables as esdh_tables
 from api.finance import tables as finance_tables
 from api.model import metadata
+from api.monitor import tables as monitor_tables
 from api.org import tables as org_tables
 
 __all__ = [
@@ -17,5 +18,6 @@ __all__ = [
     "esdh_tables",
     "finance_tables",
     "metadata",
+    "monitor_tables",
     "org_tables",
 ]

@@ -43,6 +43,7 @@ run_suite bpmn-lint bash bpmn/lint/run.sh
 run_suite unit pytest_suite unit tests/unit
 run_suite adapters pytest_suite adapters tests/adapters
 run_suite platform pytest_suite platform tests/platform
+run_suite browser pytest_suite browser tests/browser
 run_suite clock pytest_suite clock tests/clock
 
 echo

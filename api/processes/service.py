@@ -1,4 +1,5 @@
-"""Process instances as the read model shows them, linked to cases by the caseId variable."""
+"""Process instances as the read model shows them, linked to cases by their `case_id` (the
+projector fills it from the instance's caseId variable)."""
 
 from __future__ import annotations
 
@@ -35,26 +36,19 @@ def wait_for_instance(conn: Connection, name: str, value: str, seconds: float) -
 
 
 def case_of_instance(conn: Connection, process_instance_key: int) -> uuid.UUID | None:
-    raw = conn.execute(
-        select(rm.variable.c.value).where(
-            rm.variable.c.process_instance_key == process_instance_key,
-            rm.variable.c.scope_key == process_instance_key,
-            rm.variable.c.name == "caseId",
+    case_id: uuid.UUID | None = conn.execute(
+        select(rm.process_instance.c.case_id).where(
+            rm.process_instance.c.process_instance_key == process_instance_key
         )
     ).scalar()
-    return uuid.UUID(json.loads(raw)) if raw else None
+    return case_id
 
 
 def instances_of_case(conn: Connection, case_id: uuid.UUID) -> list[Any]:
-    keys = select(rm.variable.c.process_instance_key).where(
-        rm.variable.c.name == "caseId",
-        rm.variable.c.value == json.dumps(str(case_id)),
-        rm.variable.c.scope_key == rm.variable.c.process_instance_key,
-    )
     return list(
         conn.execute(
             select(rm.process_instance)
-            .where(rm.process_instance.c.process_instance_key.in_(keys))
+            .where(rm.process_instance.c.case_id == case_id)
             .order_by(rm.process_instance.c.started_at)
         )
     )

@@ -52,6 +52,28 @@ def _fill_deadline_rules(conn: Connection, definition_keys: Iterable[int]) -> No
     )
 
 
+_CASE_ID = text(
+    """
+    UPDATE process_instance AS pi
+       SET case_id = (v.value::jsonb #>> '{}')::uuid
+      FROM variable AS v
+     WHERE pi.process_instance_key = ANY(:keys)
+       AND v.process_instance_key = pi.process_instance_key
+       AND v.scope_key = pi.process_instance_key
+       AND v.name = 'caseId'
+       AND v.value ~ '^"[0-9a-fA-F-]{36}"$'
+       AND pi.case_id IS DISTINCT FROM (v.value::jsonb #>> '{}')::uuid
+    """
+)
+
+
+def _fill_case_ids(conn: Connection, instance_keys: Iterable[int]) -> None:
+    """An instance and its caseId variable arrive on different streams, in either order."""
+    keys = sorted(set(instance_keys))
+    if keys:
+        conn.execute(_CASE_ID, {"keys": keys})
+
+
 def project(conn: Connection, records: Sequence[Record]) -> int:
     """Store and project records; returns how many were new. Idempotent on (partition, position)."""
     if not records:
@@ -101,6 +123,15 @@ def apply_projections(conn: Connection, ordered: Sequence[Record]) -> None:
         for row in by_table.get(name, [])
     ]
     _fill_deadline_rules(conn, touched)
+    _fill_case_ids(
+        conn,
+        [row.values["process_instance_key"] for row in by_table.get("process_instance", [])]
+        + [
+            row.values["process_instance_key"]
+            for row in by_table.get("variable", [])
+            if row.values["name"] == "caseId"
+        ],
+    )
 
 
 def truncate_projections(conn: Connection) -> None:

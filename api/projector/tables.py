@@ -19,8 +19,9 @@ from sqlalchemy import (
     Table,
     Text,
     func,
+    text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 metadata = MetaData()
 
@@ -85,7 +86,15 @@ process_instance = Table(
     Column("started_at", DateTime(timezone=True), nullable=True),
     Column("ended_at", DateTime(timezone=True), nullable=True),
     Column("last_position", BigInteger, nullable=False),
+    # From the instance's own caseId variable (another stream): filled by the store.
+    Column("case_id", UUID(as_uuid=True), nullable=True),
     Index("ix_process_instance_state", "state", "bpmn_process_id"),
+    # The monitor lists newest first by key (keyset paging), under each filter.
+    Index("ix_process_instance_process_key", "bpmn_process_id", "version", "process_instance_key"),
+    Index("ix_process_instance_state_key", "state", "process_instance_key"),
+    Index("ix_process_instance_case_key", "case_id", "process_instance_key"),
+    Index("ix_process_instance_started_key", "started_at", "process_instance_key"),
+    Index("ix_process_instance_definition_state", "process_definition_key", "state"),
 )
 
 element_instance = Table(
@@ -102,6 +111,12 @@ element_instance = Table(
     Column("ended_at", DateTime(timezone=True), nullable=True),
     Column("last_position", BigInteger, nullable=False),
     Index("ix_element_instance_pi", "process_instance_key"),
+    Index(
+        "ix_element_instance_active_element",
+        "element_id",
+        "process_instance_key",
+        postgresql_where=text("state = 'ACTIVE'"),
+    ),
 )
 
 job = Table(
@@ -186,6 +201,11 @@ incident = Table(
     Column("resolved_at", DateTime(timezone=True), nullable=True),
     Column("last_position", BigInteger, nullable=False),
     Index("ix_incident_state", "state"),
+    Index(
+        "ix_incident_active_pi",
+        "process_instance_key",
+        postgresql_where=text("state = 'ACTIVE'"),
+    ),
 )
 
 variable = Table(
