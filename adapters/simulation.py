@@ -1,5 +1,5 @@
 """Plumbing the SOAP contract simulators share: the WSDL pointing back at the simulator, the
-vendored contract files, SOAP envelopes, the test token, and the folder of what was received.
+vendored contract files, SOAP envelopes, the token check, and the folder of what was received.
 
 Only simulators import this; clients never do.
 """
@@ -9,38 +9,89 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+from cryptography import x509
 from fastapi import Response
 from lxml import etree
 
-from adapters.soap import NS_WSSE, SOAP12_ENV, SOAP_ENV, mask_cpr
+from adapters.soap import SOAP12_ENV, SOAP_ENV, mask_cpr
+from adapters.sts import assertion as saml
+from adapters.sts.testcerts import (
+    ENTITY_IDS,
+    MUNICIPALITY_CVR,
+    STS_CERTIFICATE,
+    STS_ISSUER,
+    municipality_credentials,
+    sts_credentials,
+)
+from adapters.sts.wssecurity import (
+    NS_WSSE,
+    IssuedToken,
+    SecurityProblem,
+    load_certificate,
+    utc_now,
+)
 
 XML = "text/xml; charset=utf-8"
 SOAP12_XML = "application/soap+xml; charset=utf-8"
 NS_XSD = "http://www.w3.org/2001/XMLSchema"
-NS_SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
 _WSDL = "http://schemas.xmlsoap.org/wsdl/"
 _WSDL_SOAP = "http://schemas.xmlsoap.org/wsdl/soap/"
 _WSDL_SOAP12 = "http://schemas.xmlsoap.org/wsdl/soap12/"
 
-TEST_TOKEN_ID = "_synthetic-test-token"  # noqa: S105  (an assertion ID, not a secret)
-"""The SAML assertion ID every simulator accepts in a wsse:Security header (token variant)."""
 TEST_AUTHORITY_CVRS = frozenset({"90100001", "90200002"})
 """The service agreements the simulators know (context variant): the synthetic CVR numbers of
 the demo municipalities 901 and 902. No real municipality has them."""
 
+NO_TOKEN = "Intet token"  # noqa: S105  (a message, not a secret)
 SIMULATOR_DIR_ENV = "BS_SIMULATOR_DIR"
 _SAFE_NAME = re.compile(r"[A-Za-z0-9._-]{1,120}")
 
 
-def accepted_token() -> etree._Element:
-    """A SAML assertion the simulators accept: the token provider for tests and development."""
-    return etree.Element(
-        f"{{{NS_SAML}}}Assertion", {"ID": TEST_TOKEN_ID, "Version": "2.0"}, nsmap={"saml": NS_SAML}
-    )
+def accepted_token(service: str) -> Callable[[], IssuedToken]:
+    """A token provider the simulator `service` accepts without asking the simulator STS: an
+    assertion minted with the TEST STS key for the TEST municipality certificate (testcerts)."""
+
+    def provide() -> IssuedToken:
+        municipality = municipality_credentials()
+        now = utc_now()
+        assertion = saml.mint(
+            sts_credentials(),
+            issuer=STS_ISSUER,
+            holder=municipality.certificate,
+            audience=ENTITY_IDS[service],
+            cvr=MUNICIPALITY_CVR,
+            now=now,
+            lifetime=timedelta(hours=1),
+        )
+        return IssuedToken(assertion, municipality, now + timedelta(hours=1))
+
+    return provide
+
+
+def token_problem(envelope: etree._Element, service: str) -> str | None:
+    """None if a wsse:Security header secures the call to `service` as OIOIDWS asks (an assertion
+    the TEST STS signed for the service, in force; a fresh timestamp; Body and Timestamp signed
+    with the assertion's holder-of-key certificate), else what is wrong (Danish). A message
+    without wsse:Security is no token call: NO_TOKEN."""
+    soap_ns = etree.QName(envelope).namespace
+    if envelope.find(f"{{{soap_ns}}}Header/{{{NS_WSSE}}}Security") is None:
+        return NO_TOKEN
+    try:
+        saml.check_call(envelope, entity_id=ENTITY_IDS[service], sts_certificate=_sts_certificate())
+    except SecurityProblem as problem:
+        return str(problem)
+    return None
+
+
+@cache
+def _sts_certificate() -> x509.Certificate:
+    return load_certificate(STS_CERTIFICATE)
 
 
 def received_root(folder: Path | None) -> Path:
@@ -104,12 +155,6 @@ def xsd_problem(schema: etree.XMLSchema, element: etree._Element) -> str | None:
         return None
     first = schema.error_log.last_error
     return mask_cpr(first.message) if first is not None else "ukendt fejl"
-
-
-def has_test_token(envelope: etree._Element) -> bool:
-    envelope_ns = etree.QName(envelope).namespace or SOAP_ENV
-    path = f"{{{envelope_ns}}}Header/{{{NS_WSSE}}}Security/{{{NS_SAML}}}Assertion"
-    return any(token.get("ID") == TEST_TOKEN_ID for token in envelope.iterfind(path))
 
 
 def soap_response(
@@ -200,3 +245,13 @@ class ReceivedFolder:
             return False
         target.unlink()
         return True
+
+
+def access_problem(envelope: etree._Element, service: str, *, context_accepted: bool) -> str | None:
+    """Why the simulator `service` refuses the call (Danish), or None: a token call must hold
+    (`token_problem`); a call without a token needs a known service agreement
+    (`context_accepted`, the context variant)."""
+    problem = token_problem(envelope, service)
+    if problem == NO_TOKEN:
+        return None if context_accepted else "Adgang nægtet: ukendt serviceaftale"
+    return None if problem is None else f"Adgang nægtet: {problem}"

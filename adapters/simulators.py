@@ -21,6 +21,7 @@ SIMULATORS = (
     "adapters.sf1470.simulator",
     "adapters.sf1510.simulator",
     "adapters.fkoeko.simulator",
+    "adapters.sts.simulator",
     "adapters.dst.simulator",
 )
 

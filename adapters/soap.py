@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import copy
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -26,6 +25,7 @@ from zeep import Plugin
 from zeep.transports import Transport
 
 from adapters.errors import AdapterError, ContractViolation, NotFound, Rejected, Unavailable
+from adapters.sts.wssecurity import IssuedToken, secure
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP_BODY = f"{{{SOAP_ENV}}}Body"
@@ -280,20 +280,12 @@ class RequestValidationPlugin(Plugin):
         return envelope, http_headers
 
 
-NS_WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
-
-TokenProvider = Callable[[], etree._Element]
-"""Returns the issued token to put in the wsse:Security header (production: KOMBIT STS)."""
-
-
-def wsse_security(token: etree._Element) -> etree._Element:
-    """A wsse:Security SOAP header carrying an issued token (OIOIDWS, the `token` variants)."""
-    security = etree.Element(f"{{{NS_WSSE}}}Security", nsmap={"wsse": NS_WSSE})
-    security.append(copy.deepcopy(token))
-    return security
+TokenProvider = Callable[[], IssuedToken]
+"""Returns the assertion to secure a call with and the credentials it is bound to (production:
+`adapters.sts.StsClient.provider(entity_id)`, KOMBIT's STS)."""
 
 
-def provided_token(provider: TokenProvider | None) -> etree._Element:
+def provided_token(provider: TokenProvider | None) -> IssuedToken:
     """The token from the provider; a missing or failing provider is Unavailable, raw-error free."""
     mapped: AdapterError
     if provider is None:
@@ -305,3 +297,24 @@ def provided_token(provider: TokenProvider | None) -> etree._Element:
     except Exception as error:
         mapped = Unavailable(f"the STS token provider failed ({type(error).__name__})")
     raise mapped
+
+
+class WsSecurityPlugin(Plugin):
+    """The token variant (OIOIDWS): a signed wsse:Security header on every request, with a
+    timestamp, the STS's assertion and a signature over Body and Timestamp made with the key the
+    assertion is bound to. It must be the last plugin: nothing may change the message after it."""
+
+    def __init__(self, provider: TokenProvider | None) -> None:
+        self._provider = provider
+
+    def egress(
+        self, envelope: Any, http_headers: Any, operation: Any, binding_options: Any
+    ) -> tuple[Any, Any]:
+        token = provided_token(self._provider)
+        secure(envelope, token.credentials, assertion=token.assertion)
+        return envelope, http_headers
+
+
+def security_plugins(variant: str, provider: TokenProvider | None) -> list[Plugin]:
+    """The plugins a variant adds after the others: the WS-Security signer for `token`."""
+    return [WsSecurityPlugin(provider)] if variant == "token" else []

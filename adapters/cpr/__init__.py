@@ -4,8 +4,9 @@ The public surface is `CprClient`, its settings and the frozen values it answers
 contract simulator lives in `adapters.cpr.simulator`.
 """
 
-from adapters.cpr.client import CprClient, CprSettings, InvocationContext, TokenProvider
+from adapters.cpr.client import CprClient, CprSettings, InvocationContext
 from adapters.cpr.model import Address, Custody, CustodyKind, Gender, Person, PersonStatus
+from adapters.soap import TokenProvider
 
 __all__ = [
     "Address",

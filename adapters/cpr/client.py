@@ -12,9 +12,7 @@ Security is a seam chosen by `CprSettings.variant`:
 
 from __future__ import annotations
 
-import copy
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -32,13 +30,12 @@ from adapters.soap import (
     OfflineTransport,
     OnCall,
     SoapFault,
+    TokenProvider,
     XsdValidationPlugin,
     call_soap,
     mask_cpr,
+    security_plugins,
 )
-
-TokenProvider = Callable[[], etree._Element]
-"""Returns the issued token to put in the wsse:Security header (production: KOMBIT STS)."""
 
 _UUID = re.compile(r"[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}")
 _CVR = re.compile(r"\d{8}")
@@ -104,10 +101,6 @@ class CprSettings:
             raise ValueError("timeout_seconds must be positive")
 
 
-def _no_token_provider() -> etree._Element:
-    raise Unavailable("no STS token provider configured")
-
-
 class CprClient:
     """Looks people up in the CPR replica. Raises only `adapters.errors`."""
 
@@ -123,13 +116,16 @@ class CprClient:
         zeep_client = zeep.Client(  # type: ignore[no-untyped-call]
             str(schema.wsdl_path(settings.variant)),
             transport=self._transport,
-            plugins=[validation, self._audit],
+            plugins=[
+                validation,
+                self._audit,
+                *security_plugins(settings.variant, settings.token_provider),
+            ],
             settings=zeep.Settings(strict=True, forbid_dtd=True, forbid_entities=True),
         )
         self._service: Any = zeep_client.create_service(  # type: ignore[no-untyped-call]
             schema.BINDING, settings.endpoint
         )
-        self._token_provider = settings.token_provider or _no_token_provider
 
     def lookup(
         self, cpr: str, *, on_behalf_of_user: str | None = None, today: date | None = None
@@ -173,24 +169,8 @@ class CprClient:
         else:
             if on_behalf_of_user is not None:
                 request["CallContext"] = {"OnBehalfOfUser": on_behalf_of_user}
-            headers.append(_security_header(self._token()))
+            # wsse:Security is added and signed by the last plugin (WsSecurityPlugin).
         return request, headers
-
-    def _token(self) -> etree._Element:
-        mapped: AdapterError
-        try:
-            return self._token_provider()
-        except AdapterError as error:
-            mapped = error
-        except Exception as error:
-            mapped = Unavailable(f"the STS token provider failed ({type(error).__name__})")
-        raise mapped
-
-
-def _security_header(token: etree._Element) -> etree._Element:
-    security = etree.Element(f"{{{schema.NS_WSSE}}}Security", nsmap={"wsse": schema.NS_WSSE})
-    security.append(copy.deepcopy(token))
-    return security
 
 
 def _person(answer: Any, number: str, today: date) -> Person:

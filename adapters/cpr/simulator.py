@@ -6,8 +6,9 @@
 - `GET /sf1520?wsdl`: the vendored context WSDL, its soap:address pointing back at this app and its
   imports at `/sf1520/contract/...`, so a client can load the whole contract from here.
 - `POST /sf1520`: PersonLookup. The request is validated against the XSD; access needs
-  `TEST_CONTEXT` as InvocationContext, or the `TEST_TOKEN_ID` assertion in a wsse:Security header
-  (the token variant). Everything else gets the contract's ServiceplatformFault.
+  `TEST_CONTEXT` as InvocationContext, or (the token variant) an OIOIDWS token the TEST STS issued
+  for SF1520 with a signed wsse:Security header (`adapters.simulation.token_problem`).
+  Everything else gets the contract's ServiceplatformFault.
 
 Every well-formed CPR number is a deterministic synthetic person (`adapters.cpr.people`), except
 the reserved edge-case numbers below (see README.md). The simulator logs nothing.
@@ -30,6 +31,7 @@ from adapters.cpr.client import InvocationContext
 from adapters.cpr.model import PersonStatus
 from adapters.cpr.numbers import is_well_formed
 from adapters.cpr.people import derive_person, response_element
+from adapters.simulation import NO_TOKEN, token_problem
 from adapters.soap import SOAP_BODY, SOAP_ENV, mask_cpr
 
 # Reserved numbers: synthetic by our scheme, all born 2 February 2014 (020214-99xx).
@@ -68,21 +70,10 @@ TEST_CONTEXT = {
     "UserUUID": "00000000-0000-4000-8000-00000000a003",
     "ServiceUUID": "00000000-0000-4000-8000-00000000a004",
 }
-TEST_TOKEN_ID = "_synthetic-test-token"  # noqa: S105  (an assertion ID, not a secret)
-
 SLOW_SECONDS = 2.0
 _XML = "text/xml; charset=utf-8"
 _WSDL = "http://schemas.xmlsoap.org/wsdl/"
 _WSDL_SOAP = "http://schemas.xmlsoap.org/wsdl/soap/"
-
-
-def accepted_token() -> etree._Element:
-    """A SAML assertion the simulator accepts: the token provider for tests and development."""
-    return etree.Element(
-        f"{{{schema.NS_SAML}}}Assertion",
-        {"ID": TEST_TOKEN_ID, "Version": "2.0"},
-        nsmap={"saml": schema.NS_SAML},
-    )
 
 
 def accepted_invocation_context() -> InvocationContext:
@@ -133,15 +124,17 @@ class _Delay:
 class _Request:
     payload: etree._Element
     """The XSD-valid PersonLookupRequest element."""
-    has_test_token: bool
+    token_problem: str | None
+    """What is wrong with the OIOIDWS token (NO_TOKEN without one), None if it holds."""
 
 
 def _answer(body: bytes) -> Response | _Delay:
     request = _parse_request(body)
     if isinstance(request, str):
         return _fault(schema.FAULT_INVALID_REQUEST, request, client=True)
-    if not _authorised(request):
-        return _fault(schema.FAULT_ACCESS_DENIED, "Adgang nægtet: ukendt InvocationContext", True)
+    refused = _refusal(request)
+    if refused is not None:
+        return _fault(schema.FAULT_ACCESS_DENIED, refused, True)
     number = request.payload.findtext(f"{{{schema.NS_PNR}}}PNR", "")
     if number == CPR_NOT_FOUND or not is_well_formed(number):
         return _fault(schema.FAULT_NOT_FOUND, "Personen findes ikke i CPR", client=True)
@@ -170,19 +163,21 @@ def _parse_request(body: bytes) -> _Request | str:
         first = validator.error_log.last_error
         message = mask_cpr(first.message) if first is not None else "ukendt fejl"
         return f"Forespørgslen overholder ikke XSD: {message}"
-    path = f"{{{SOAP_ENV}}}Header/{{{schema.NS_WSSE}}}Security/{{{schema.NS_SAML}}}Assertion"
-    tokens = envelope.iterfind(path)
-    return _Request(payload, any(token.get("ID") == TEST_TOKEN_ID for token in tokens))
+    return _Request(payload, token_problem(envelope, "sf1520"))
 
 
-def _authorised(request: _Request) -> bool:
-    if request.has_test_token:
-        return True
+def _refusal(request: _Request) -> str | None:
+    """Why access is refused (Danish), or None: a token must hold, else the context must be
+    the test context."""
+    if request.token_problem != NO_TOKEN:
+        return None if request.token_problem is None else f"Adgang nægtet: {request.token_problem}"
     context = request.payload.find(f"{{{schema.NS_INVOCATION}}}InvocationContext")
-    if context is None:
-        return False
-    given = {key: context.findtext(f"{{{schema.NS_INVOCATION}}}{key}") for key in TEST_CONTEXT}
-    return given == TEST_CONTEXT
+    given = (
+        {key: context.findtext(f"{{{schema.NS_INVOCATION}}}{key}") for key in TEST_CONTEXT}
+        if context is not None
+        else None
+    )
+    return None if given == TEST_CONTEXT else "Adgang nægtet: ukendt InvocationContext"
 
 
 def _person_element(number: str) -> etree._Element:

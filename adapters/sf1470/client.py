@@ -36,8 +36,7 @@ from adapters.soap import (
     XsdValidationPlugin,
     call_soap,
     mask_cpr,
-    provided_token,
-    wsse_security,
+    security_plugins,
 )
 
 _UUID = re.compile(r"[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}")
@@ -89,6 +88,7 @@ class Sf1470Client:
             RequestValidationPlugin(messages, schema.REQUESTS),
             XsdValidationPlugin(messages, schema.RESPONSES, schema.fault_schema()),
             self._audit,
+            *security_plugins(settings.variant, settings.token_provider),
         ]
         self._transport = OfflineTransport(settings.timeout_seconds)
         if settings.client_certificate is not None:
@@ -168,8 +168,6 @@ class Sf1470Client:
             transaction_id
         )
         headers = [header]
-        if self._settings.variant == "token":
-            headers.append(wsse_security(provided_token(self._settings.token_provider)))
         return headers
 
     def _virkning(self, since: datetime) -> dict[str, Any]:

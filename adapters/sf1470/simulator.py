@@ -6,7 +6,8 @@ and tests.
 
 - `GET /sf1470?wsdl`: the vendored context WSDL, soap:address and imports pointing back here.
 - `POST /sf1470`: importer and fjern, told apart by the body element. Requests are validated
-  against the XSD; access needs the test token in wsse:Security, or an AuthorityContext naming a
+  against the XSD; access needs an OIOIDWS token the TEST STS issued for SF1470 with a signed
+  wsse:Security header (`adapters.simulation.token_problem`), or an AuthorityContext naming a
   test service agreement (`TEST_AUTHORITY_CVRS`). Everything else gets ServiceplatformFault.
 - `GET /sf1470/index`: the index as JSON (documents with their case), for tests and the demo.
 
@@ -32,8 +33,8 @@ from adapters.simulation import (
     TEST_AUTHORITY_CVRS,
     XML,
     ReceivedFolder,
+    access_problem,
     contract_file,
-    has_test_token,
     parse_envelope,
     received_root,
     soap_fault,
@@ -116,8 +117,9 @@ def _answer(index: ReceivedFolder, body: bytes) -> tuple[Response, bool]:
             schema.FAULT_INVALID_REQUEST, f"Forespørgslen overholder ikke XSD: {problem}"
         ), False
     assert header is not None
-    if not (has_test_token(envelope) or _known_authority(payload)):
-        return _fault(schema.FAULT_ACCESS_DENIED, "Adgang nægtet: ukendt serviceaftale"), False
+    refused = access_problem(envelope, "sf1470", context_accepted=_known_authority(payload))
+    if refused is not None:
+        return _fault(schema.FAULT_ACCESS_DENIED, refused), False
     transaction = header.findtext(f"{{{schema.NS_HEADER}}}TransactionUUID", "")
     number = index.next_number("requests", transaction, prefix="request")
     index.write(body, "requests", transaction, f"request-{number}.xml")

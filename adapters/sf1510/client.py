@@ -42,8 +42,7 @@ from adapters.soap import (
     XsdValidationPlugin,
     call_soap,
     mask_cpr,
-    provided_token,
-    wsse_security,
+    security_plugins,
 )
 
 _CVR = re.compile(r"\d{8}")
@@ -111,6 +110,7 @@ class Sf1510Client:
             RequestValidationPlugin(messages, schema.REQUESTS),
             XsdValidationPlugin(messages, schema.RESPONSES),
             self._audit,
+            *security_plugins(settings.variant, settings.token_provider),
         ]
         self._transport = OfflineTransport(settings.timeout_seconds)
         if settings.client_certificate is not None:
@@ -191,8 +191,6 @@ class Sf1510Client:
             cvr = etree.SubElement(authority, f"{{{schema.NS_AUTHORITY}}}MunicipalityCVR")
             cvr.text = self._settings.authority_cvr
             headers.append(authority)
-        if self._settings.variant == "token":
-            headers.append(wsse_security(provided_token(self._settings.token_provider)))
         return headers
 
 

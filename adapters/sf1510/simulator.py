@@ -7,7 +7,8 @@ and tests.
 - `GET /sf1510?wsdl`: the vendored WSDL, soap12:address and imports pointing back here.
 - `POST /sf1510`: `soeg` and `list` (SOAP 1.2), told apart by the body element. Body,
   RequestHeader and AuthorityContext are validated against the XSDs (else StatusKode 40); access
-  needs the test token in wsse:Security, or an AuthorityContext naming a test service agreement
+  needs an OIOIDWS token the TEST STS issued for SF1510 with a signed wsse:Security header
+  (`adapters.simulation.token_problem`), or an AuthorityContext naming a test service agreement
   (`TEST_AUTHORITY_CVRS`), else StatusKode 49. What is not a SOAP 1.2 `soeg` or `list` gets a
   SOAP 1.2 Sender fault: the contract declares no fault of its own.
 - `GET /sf1510/classes`: the served classification as JSON, for tests and the demo.
@@ -41,8 +42,8 @@ from adapters.simulation import (
     TEST_AUTHORITY_CVRS,
     XML,
     ReceivedFolder,
+    access_problem,
     contract_file,
-    has_test_token,
     parse_envelope,
     received_root,
     soap12_fault,
@@ -163,8 +164,9 @@ def _check_request(
         if authority is not None
         else None
     )
-    if not (has_test_token(envelope) or cvr in TEST_AUTHORITY_CVRS):
-        raise _Refusal(schema.STATUS_NOT_ALLOWED, "Adgang nægtet: ukendt serviceaftale")
+    refused = access_problem(envelope, "sf1510", context_accepted=cvr in TEST_AUTHORITY_CVRS)
+    if refused is not None:
+        raise _Refusal(schema.STATUS_NOT_ALLOWED, refused)
 
 
 def _keep(received: ReceivedFolder, transaction: str, body: bytes) -> None:

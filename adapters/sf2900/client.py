@@ -39,8 +39,7 @@ from adapters.soap import (
     XsdValidationPlugin,
     call_soap,
     mask_cpr,
-    provided_token,
-    wsse_security,
+    security_plugins,
 )
 
 _UUID = re.compile(r"[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}")
@@ -96,6 +95,7 @@ class Sf2900Client:
             RequestValidationPlugin(messages, {schema.OPERATION: schema.REQUEST}),
             XsdValidationPlugin(messages, {schema.OPERATION: schema.RESPONSE}, messages),
             self._audit,
+            *security_plugins(settings.variant, settings.token_provider),
         ]
         self._transport = OfflineTransport(settings.timeout_seconds)
         if settings.client_certificate is not None:
@@ -133,8 +133,7 @@ class Sf2900Client:
         self.close()
 
     def _headers(self) -> list[etree._Element]:
-        if self._settings.variant == "token":
-            return [wsse_security(provided_token(self._settings.token_provider))]
+        # The token variant's wsse:Security is added and signed by the last plugin.
         return []
 
     def _request(self, document: SagDokDocument, transaction_id: uuid.UUID) -> dict[str, Any]:

@@ -6,9 +6,9 @@ and tests.
 
 - `GET /sf2900?wsdl`: the vendored context WSDL, soap:address and imports pointing back here.
 - `POST /sf2900`: FordelingsobjektAfsend. The request is validated against the XSD; access needs
-  the test token (`adapters.simulation.accepted_token()`) in wsse:Security, or an
-  AuthorityContext naming a test service agreement (`TEST_AUTHORITY_CVRS`). Everything else gets
-  the contract's TransportKvittering fault.
+  an OIOIDWS token the TEST STS issued for SF2900, with a signed wsse:Security header
+  (`adapters.simulation.token_problem`), or an AuthorityContext naming a test service agreement
+  (`TEST_AUTHORITY_CVRS`). Everything else gets the contract's TransportKvittering fault.
 - `GET /sf2900/received` and `/sf2900/received/{transaction}/document`: what was filed.
 
 It plays the municipality's ESDH: a document for a children's case (KLE hovedgruppe 27 or 34) is
@@ -39,8 +39,8 @@ from adapters.simulation import (
     TEST_AUTHORITY_CVRS,
     XML,
     ReceivedFolder,
+    access_problem,
     contract_file,
-    has_test_token,
     parse_envelope,
     received_root,
     soap_fault,
@@ -123,8 +123,9 @@ def _answer(received: ReceivedFolder, body: bytes) -> tuple[Response, bool]:
         return _fault(
             schema.FAULT_INVALID_REQUEST, f"Forespørgslen overholder ikke XSD: {problem}"
         ), False
-    if not (has_test_token(envelope) or _known_authority(payload)):
-        return _fault(schema.FAULT_ACCESS_DENIED, "Adgang nægtet: ukendt serviceaftale"), False
+    refused = access_problem(envelope, "sf2900", context_accepted=_known_authority(payload))
+    if refused is not None:
+        return _fault(schema.FAULT_ACCESS_DENIED, refused), False
     sending = _sending(payload)
     number = received.next_number(sending.transaction_id, prefix="request")
     received.write(body, sending.transaction_id, f"request-{number}.xml")

@@ -110,7 +110,7 @@ def test_every_request_the_client_sends_validates(make_client: Factory, folder: 
     """importer and fjern, with and without a party, both variants: body and RequestHeader are
     XSD-valid."""
     for variant, cpr in (("context", CHILD), ("context", None), ("token", CHILD)):
-        client = make_client(variant=variant, token_provider=accepted_token)
+        client = make_client(variant=variant, token_provider=accepted_token("sf1470"))
         document = sample_document(cpr=cpr)
         _import(client, document)
         client.remove_document(
@@ -177,11 +177,11 @@ def test_unknown_service_agreement_and_token_are_refused(make_client: Factory) -
     """Context from an unknown CVR, or another token, gets ServiceplatformFault: Rejected."""
     with pytest.raises(Rejected, match=schema.FAULT_ACCESS_DENIED):
         _import(make_client(), sample_document(municipality_cvr="12345678"))
-    other = etree.Element("{urn:oasis:names:tc:SAML:2.0:assertion}Assertion", {"ID": "_x"})
-    client = make_client(variant="token", token_provider=lambda: other)
+    # A token the STS issued for another service (entity id) is not one for SF1470.
+    client = make_client(variant="token", token_provider=accepted_token("sf2900"))
     with pytest.raises(Rejected, match=schema.FAULT_ACCESS_DENIED):
         _import(client, sample_document(municipality_cvr="12345678"))
-    accepted = make_client(variant="token", token_provider=accepted_token)
+    accepted = make_client(variant="token", token_provider=accepted_token("sf1470"))
     _import(accepted, sample_document(municipality_cvr="12345678"))
 
 

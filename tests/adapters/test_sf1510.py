@@ -113,7 +113,9 @@ def test_the_data_file_marks_every_title(folder: Path) -> None:
 def test_every_request_the_client_sends_validates(make_client: Factory, folder: Path) -> None:
     """soeg and list, both variants: body, RequestHeader and AuthorityContext are XSD-valid."""
     for variant in ("context", "token"):
-        make_client(variant=variant, token_provider=accepted_token).facet_classes(FUNKTION)
+        make_client(variant=variant, token_provider=accepted_token("sf1510")).facet_classes(
+            FUNKTION
+        )
     requests = list((folder / "sf1510" / "requests").glob("*/request-*.xml"))
     assert len(requests) >= 4
     seen = set()
@@ -221,12 +223,12 @@ def test_test_context_and_token_are_accepted_others_refused(make_client: Factory
     assert make_client(authority_cvr="90200002").search(FUNKTION)
     with pytest.raises(Rejected, match="49"):
         make_client(authority_cvr="12345678").search(FUNKTION)
-    other = etree.Element("{urn:oasis:names:tc:SAML:2.0:assertion}Assertion", {"ID": "_x"})
+    other = accepted_token("sf1520")  # issued for another service (entity id)
     with pytest.raises(Rejected, match="49"):
-        make_client(variant="token", authority_cvr=None, token_provider=lambda: other).search(
-            FUNKTION
-        )
-    token = make_client(variant="token", authority_cvr=None, token_provider=accepted_token)
+        make_client(variant="token", authority_cvr=None, token_provider=other).search(FUNKTION)
+    token = make_client(
+        variant="token", authority_cvr=None, token_provider=accepted_token("sf1510")
+    )
     assert token.search(FUNKTION)
     with pytest.raises(Unavailable, match="token provider"):
         make_client(variant="token", authority_cvr=None).search(FUNKTION)

@@ -102,7 +102,7 @@ def test_every_request_the_client_sends_validates(make_client: Factory, folder: 
     """With and without a primary party, both variants: each request element is XSD-valid."""
     transactions = []
     for variant, cpr in (("context", CHILD), ("context", None), ("token", CHILD)):
-        client = make_client(variant=variant, token_provider=accepted_token)
+        client = make_client(variant=variant, token_provider=accepted_token("sf2900"))
         transaction = uuid.uuid4()
         client.send_document(sample_document(cpr=cpr), transaction_id=transaction)
         transactions.append(transaction)
@@ -220,15 +220,15 @@ def test_unknown_service_agreement_is_refused(make_client: Factory) -> None:
 
 def test_token_variant_sends_the_provided_token(make_client: Factory) -> None:
     """The token variant's wsse:Security assertion is accepted even from an unknown CVR."""
-    client = make_client(variant="token", token_provider=accepted_token)
+    client = make_client(variant="token", token_provider=accepted_token("sf2900"))
     document = sample_document(municipality_cvr="12345678")
     assert client.send_document(document, transaction_id=uuid.uuid4()).status == "MODTAGET"
 
 
 def test_unknown_token_is_refused(make_client: Factory) -> None:
     """Another assertion gets the contract's fault: Rejected."""
-    other = etree.Element("{urn:oasis:names:tc:SAML:2.0:assertion}Assertion", {"ID": "_x"})
-    client = make_client(variant="token", token_provider=lambda: other)
+    other = accepted_token("sf1470")  # issued for another service (entity id)
+    client = make_client(variant="token", token_provider=other)
     with pytest.raises(Rejected, match=schema.FAULT_ACCESS_DENIED):
         client.send_document(
             sample_document(municipality_cvr="12345678"), transaction_id=uuid.uuid4()

@@ -10,7 +10,6 @@ from lxml import etree
 
 from adapters.cpr import CprClient, CustodyKind, Gender, InvocationContext, PersonStatus
 from adapters.cpr.numbers import is_synthetic
-from adapters.cpr.schema import NS_SAML
 from adapters.cpr.simulator import (
     CPR_CONTRACT_VIOLATION,
     CPR_CUSTODY_APART,
@@ -21,9 +20,9 @@ from adapters.cpr.simulator import (
     CPR_PROTECTED_ADDRESS,
     CPR_SLOW,
     CPR_TECHNICAL_FAULT,
-    accepted_token,
 )
 from adapters.errors import ContractViolation, NotFound, Rejected, Unavailable
+from adapters.simulation import accepted_token
 from api.testdata.cpr import synthetic_cpr
 from tests.adapters.cpr.conftest import ClientFactory
 
@@ -138,15 +137,17 @@ def test_wrong_invocation_context_is_rejected(make_client: ClientFactory) -> Non
 
 def test_request_without_invocation_context_is_rejected(make_client: ClientFactory) -> None:
     """A request with neither InvocationContext nor an accepted token is Rejected."""
-    unknown = etree.Element(f"{{{NS_SAML}}}Assertion", {"ID": "_someone-else", "Version": "2.0"})
-    client = make_client(variant="token", invocation_context=None, token_provider=lambda: unknown)
+    other = accepted_token("sf1510")  # issued for another service (entity id)
+    client = make_client(variant="token", invocation_context=None, token_provider=other)
     with pytest.raises(Rejected, match="ACCESS_DENIED"):
         client.lookup(CHILD)
 
 
 def test_token_variant_sends_the_provided_token(make_client: ClientFactory) -> None:
     """The token variant puts the provider's token in wsse:Security, which the simulator accepts."""
-    client = make_client(variant="token", invocation_context=None, token_provider=accepted_token)
+    client = make_client(
+        variant="token", invocation_context=None, token_provider=accepted_token("sf1520")
+    )
     assert client.lookup(CHILD, on_behalf_of_user="sagsbehandler-1").cpr == CHILD
 
 
