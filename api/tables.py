@@ -9,6 +9,7 @@ from api.finance import tables as finance_tables
 from api.model import metadata
 from api.monitor import tables as monitor_tables
 from api.org import tables as org_tables
+from api.transfers import tables as transfer_tables
 
 __all__ = [
     "audit_tables",
@@ -20,4 +21,5 @@ __all__ = [
     "metadata",
     "monitor_tables",
     "org_tables",
+    "transfer_tables",
 ]

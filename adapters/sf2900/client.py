@@ -29,6 +29,7 @@ from lxml import etree
 from adapters.errors import AdapterError, ContractViolation, Rejected, Unavailable
 from adapters.sagdok import SagDokDocument
 from adapters.sf2900 import schema
+from adapters.sf2900.transfer import TransferForm, form_request
 from adapters.soap import (
     AuditPlugin,
     OfflineTransport,
@@ -112,16 +113,48 @@ class Sf2900Client:
             schema.BINDING, settings.endpoint
         )
 
-    def send_document(self, document: SagDokDocument, *, transaction_id: uuid.UUID) -> Distribution:
-        """Send the document to the ESDH; the same `transaction_id` names the same sending."""
+    def send_document(
+        self,
+        document: SagDokDocument,
+        *,
+        transaction_id: uuid.UUID,
+        routing_cvr: str | None = None,
+        case_suggestion: uuid.UUID | None = None,
+    ) -> Distribution:
+        """Send the document to the ESDH; the same `transaction_id` names the same sending.
+
+        `routing_cvr` sends it to another municipality (a case transfer) instead of the settings'
+        routing; `case_suggestion` files it on another sag than the document's own case."""
         with self._audit.audited(schema.OPERATION):
             headers = self._headers()
             request = self._request(document, transaction_id)
-            answer = call_soap(
-                lambda: self._service.FordelingsobjektAfsend(**request, _soapheaders=headers),
-                _fault_error,
-            )
-            return _distribution(answer, transaction_id)
+            context = request["anmodning"]["DistributionContext"]
+            if routing_cvr is not None:
+                if not _CVR.fullmatch(routing_cvr):
+                    raise ValueError("routing_cvr must be eight digits")
+                context["RoutingMyndighed"] = routing_cvr
+            if case_suggestion is not None:
+                content = request["anmodning"]["DistributionObject"]["ObjektIndhold"]
+                content["DistributionDokument"]["SagForslag"] = str(case_suggestion)
+            return self._send(request, headers, transaction_id)
+
+    def send_transfer_form(self, form: TransferForm, *, transaction_id: uuid.UUID) -> Distribution:
+        """The følgeseddel of a case transfer (FORMULAR) to the receiving municipality."""
+        if not _CVR.fullmatch(form.manifest.receiver_cvr):
+            raise ValueError("the receiving CVR must be eight digits")
+        with self._audit.audited(schema.OPERATION):
+            headers = self._headers()
+            request = form_request(form, transaction_id=transaction_id)
+            return self._send(request, headers, transaction_id)
+
+    def _send(
+        self, request: dict[str, Any], headers: list[etree._Element], transaction_id: uuid.UUID
+    ) -> Distribution:
+        answer = call_soap(
+            lambda: self._service.FordelingsobjektAfsend(**request, _soapheaders=headers),
+            _fault_error,
+        )
+        return _distribution(answer, transaction_id)
 
     def close(self) -> None:
         self._transport.session.close()

@@ -49,3 +49,15 @@ def message_schema() -> etree.XMLSchema:
     """Every request, response and the TransportKvittering fault element (all in one XSD)."""
     parser = etree.XMLParser(no_network=True, resolve_entities=False)
     return etree.XMLSchema(etree.parse(str(MESSAGES_XSD), parser))
+
+
+MODTAG_XSD = CONTRACT_DIR / "SF2900_EP_MS1-2" / "DistributionServiceMsgV2.xsd"
+MODTAG_REQUEST = f"{{{NS_V2}}}FordelingsobjektModtagRequest"
+"""What SF2900 delivers to a receiving system (`FordelingsobjektModtag`)."""
+
+
+@cache
+def modtag_schema() -> etree.XMLSchema:
+    """The receiving side's messages (DistributionServiceModtagerV2)."""
+    parser = etree.XMLParser(no_network=True, resolve_entities=False)
+    return etree.XMLSchema(etree.parse(str(MODTAG_XSD), parser))

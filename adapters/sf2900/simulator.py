@@ -53,6 +53,8 @@ from adapters.simulation import (
 SLOW_SECONDS = 12.0
 """The late answer comes after this: beyond the client's default timeout of 10 s."""
 CHILDREN_KLE_GROUPS = frozenset({"27", "34"})
+RECEIVING_CVRS = TEST_AUTHORITY_CVRS
+"""Municipalities with a receiving system for children's cases (the two demo municipalities)."""
 # DistributionTransktionsID is derived from the caller's id: the same sending, the same receipt.
 _NAMESPACE = uuid.UUID("6f1c1d2e-2900-4f00-8000-000000002900")
 _T = f"{{{schema.NS}}}"
@@ -66,6 +68,11 @@ class _Sending:
     document: etree._Element | None
     party_cpr: str | None
     kle_subject: str
+    sender_cvr: str
+    routing_cvr: str
+    object_id: str
+    package_id: str | None
+    """A DOKUMENT's SagForslag, a FORMULAR's own ID: the transfer sag it belongs to."""
 
 
 def create_app(*, folder: Path | None = None, slow_seconds: float = SLOW_SECONDS) -> FastAPI:
@@ -100,6 +107,33 @@ def create_app(*, folder: Path | None = None, slow_seconds: float = SLOW_SECONDS
         if content is None:
             return Response("Not found", status_code=404, media_type="text/plain")
         return Response(content, media_type="application/pdf")
+
+    @app.get("/sf2900/modtager/{cvr}")
+    async def inbox(cvr: str) -> list[dict[str, Any]]:
+        """What SF2900 holds for the receiving system of municipality `cvr`, oldest first."""
+        try:
+            folder = received.path("modtager", cvr)
+        except ValueError:
+            return []
+        if not folder.is_dir():
+            return []
+        entries = [
+            received.read_json("modtager", cvr, f.name)
+            for f in folder.iterdir()
+            if f.name.startswith("entry-")
+        ]
+        return sorted((e for e in entries if e), key=lambda e: int(e["sequence"]))
+
+    @app.get("/sf2900/modtager/{cvr}/{transaction}")
+    async def delivered(cvr: str, transaction: str) -> Response:
+        """One object as SF2900 delivers it: a FordelingsobjektModtagRequest."""
+        try:
+            content = received.read("modtager", cvr, f"{transaction}.xml")
+        except ValueError:
+            content = None
+        if content is None:
+            return Response("Not found", status_code=404, media_type="text/plain")
+        return Response(content, media_type=XML)
 
     @app.post("/sf2900")
     async def send(request: Request) -> Response:
@@ -137,6 +171,10 @@ def _answer(received: ReceivedFolder, body: bytes) -> tuple[Response, bool]:
     if stored is not None:
         # The same AnvenderTransaktionsID again: the first receipt, nothing filed twice.
         return _response(etree.fromstring(stored)), False
+    if sending.routing_cvr != sending.sender_cvr:
+        receipt = _route(received, sending, payload)
+        received.write(etree.tostring(receipt), sending.transaction_id, "receipt.xml")
+        return _response(receipt), False
     code = "MODTAGET" if sending.kle_subject[:2] in CHILDREN_KLE_GROUPS else schema.REJECTED_CODE
     receipt = _receipt(sending, code)
     if code == "MODTAGET" and sending.document is not None:
@@ -158,6 +196,10 @@ def _sending(payload: etree._Element) -> _Sending:
     document = payload.find(
         f"{_T}anmodning/{_V2}DistributionObject/{_V2}ObjektIndhold/{_V2}DistributionDokument"
     )
+    form = payload.find(
+        f"{_T}anmodning/{_V2}DistributionObject/{_V2}ObjektIndhold/{_V2}DistributionFormular"
+    )
+    found = document if document is not None else form
     party = None
     if document is not None:
         urn = document.findtext(
@@ -173,7 +215,53 @@ def _sending(payload: etree._Element) -> _Sending:
         kle_subject=context.findtext(
             f"{_V2}RoutingValg/{_V2}RoutingKLEEmneHandling/{_V2}RoutingKLEEmne", ""
         ),
+        sender_cvr=context.findtext(f"{_V2}AfsendendeMyndighed", ""),
+        routing_cvr=context.findtext(f"{_V2}RoutingMyndighed", ""),
+        object_id=found.findtext(f"{_V2}ID", "") if found is not None else "",
+        package_id=(
+            document.findtext(f"{_V2}SagForslag")
+            if document is not None
+            else (form.findtext(f"{_V2}ID") if form is not None else None)
+        ),
     )
+
+
+def _route(received: ReceivedFolder, sending: _Sending, payload: etree._Element) -> etree._Element:
+    """Another municipality's object (a case transfer): queued for its receiving system as the
+    FordelingsobjektModtagRequest SF2900 delivers, when that municipality has a receiver for
+    children's cases; else AFVIST."""
+    if sending.routing_cvr not in RECEIVING_CVRS:
+        return _receipt(
+            sending,
+            schema.REJECTED_CODE,
+            f"Ingen fordelingsmodtager hos myndighed {sending.routing_cvr}",
+        )
+    if sending.kle_subject[:2] not in CHILDREN_KLE_GROUPS:
+        return _receipt(sending, schema.REJECTED_CODE)
+    anmodning = payload.find(f"{_T}anmodning")
+    assert anmodning is not None
+    delivered = etree.Element(schema.MODTAG_REQUEST, nsmap={"v2": schema.NS_V2})
+    copied = etree.SubElement(delivered, f"{_V2}anmodning")
+    for child in anmodning:
+        copied.append(_copy(child))
+    if not schema.modtag_schema().validate(delivered):
+        log = schema.modtag_schema().error_log
+        raise AssertionError(f"simulator delivery breaks the XSD: {log}")
+    inbox = ("modtager", sending.routing_cvr)
+    received.write(etree.tostring(delivered), *inbox, f"{sending.transaction_id}.xml")
+    received.write_json(
+        {
+            "transaction_id": sending.transaction_id,
+            "object_type": "FORMULAR" if sending.document is None else "DOKUMENT",
+            "id": sending.object_id,
+            "package": sending.package_id,
+            "sender": sending.sender_cvr,
+            "sequence": received.next_number(*inbox, prefix="entry"),
+        },
+        *inbox,
+        f"entry-{sending.transaction_id}.json",
+    )
+    return _receipt(sending, "MODTAGET")
 
 
 def _file(received: ReceivedFolder, sending: _Sending) -> None:
@@ -213,7 +301,7 @@ def _file(received: ReceivedFolder, sending: _Sending) -> None:
     )
 
 
-def _receipt(sending: _Sending, code: str) -> etree._Element:
+def _receipt(sending: _Sending, code: str, reason: str | None = None) -> etree._Element:
     response = etree.Element(
         f"{_T}FordelingsobjektAfsendResponse", nsmap={"t": schema.NS, "v2": schema.NS_V2}
     )
@@ -221,9 +309,9 @@ def _receipt(sending: _Sending, code: str) -> etree._Element:
     etree.SubElement(receipt, f"{_V2}ForretningsValideringsKode").text = code
     etree.SubElement(receipt, f"{_V2}Kvitteringstype").text = "Forretning"
     if code == schema.REJECTED_CODE:
-        etree.SubElement(
-            receipt, f"{_V2}Begrundelse"
-        ).text = f"Ingen modtager for KLE-emnet {sending.kle_subject}"
+        etree.SubElement(receipt, f"{_V2}Begrundelse").text = (
+            reason or f"Ingen modtager for KLE-emnet {sending.kle_subject}"
+        )
     context = etree.SubElement(response, f"{_T}DistributionContext")
     for child in sending.context:
         context.append(_copy(child))
