@@ -108,6 +108,12 @@ class Settings(BaseSettings):
     digitalpost_exttest: bool = False
     # The local Digital Post mailbox (development, and e-mail recipients).
     mailbox_dir: str = ".runtime/mailbox"
+    # FK-ØKO: payments posted to the municipality's OPUS or Prisme (municipality.finance_system)
+    # through one route. The contract simulator under make run and in tests (its documented test
+    # credential); in production the municipality's FK-ØKO endpoint and credential.
+    fkoeko_endpoint: str = "http://127.0.0.1:8100/fkoeko"
+    fkoeko_credential: SecretStr = SecretStr("boernesag-test-fkoeko")
+    fkoeko_timeout_seconds: float = 10.0
     # Only for stacks whose engine runs a controlled clock (the clock tests): the broker's
     # management URL, so deadline facts use the engine's now. Never set in production.
     engine_clock_url: str | None = None

@@ -149,6 +149,7 @@ class Stack:
                 "BS_SF2900_ENDPOINT": f"http://127.0.0.1:{self.ports.simulators}/sf2900",
                 "BS_SF1470_ENDPOINT": f"http://127.0.0.1:{self.ports.simulators}/sf1470",
                 "BS_SF1510_ENDPOINT": f"http://127.0.0.1:{self.ports.simulators}/sf1510",
+                "BS_FKOEKO_ENDPOINT": f"http://127.0.0.1:{self.ports.simulators}/fkoeko",
                 # Letters go through the SF1601 simulator, which keeps them in
                 # data/simulators/sf1601 (adapters.digitalpost.simulator.read_message).
                 "BS_DIGITALPOST_ENDPOINT": f"http://127.0.0.1:{self.ports.simulators}/sf1601",

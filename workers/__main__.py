@@ -23,6 +23,7 @@ from workers import (
     measures,
     moves,
     outbox,
+    payments,
     placement,
     platform,
     underretning,
@@ -43,6 +44,7 @@ ROUTERS = (
     moves.router,
     aktindsigt.router,
     youth.router,
+    payments.router,
 )
 RESTART_BACKOFF_MAX_S = 30.0
 

@@ -202,6 +202,14 @@ _RULES_2024 = (
         "afgørelsens forventede slutdato",
     ),
     Rule("D27", "Indberetning til Danmarks Statistik", "BEK 1295/2023", True, "daglig kørsel"),
+    # Not a statutory deadline: the payment calendar the monthly payment run (udbetaling) keeps.
+    Rule(
+        "P1",
+        "Månedlig udbetaling af bevillinger",
+        "Kommunens betalingskalender (personbogføring)",
+        False,
+        "den 1. i hver måned kl. 05 (UTC)",
+    ),
 )
 
 RULE_SETS = (RuleSet("2024.1", date(2024, 1, 1), _RULES_2024),)

@@ -1,0 +1,314 @@
+"""Grants and payments on the real engine: a § 32 decision makes a grant, three periods are
+posted at the FK-ØKO simulator and matched, a price change revises the forecast; a payment
+over the threshold waits for a leader; FK-ØKO down or late never pays twice."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+
+from adapters.fkoeko import FkOekoClient, FkOekoSettings, Posted
+from adapters.fkoeko.client import CREDENTIAL_HEADER, TEST_CREDENTIAL
+from api.calendar.months import add_months
+from api.finance.projection import month_of, next_month
+from api.projector import tables as rm
+from api.testdata.cpr import synthetic_cpr
+from tests.harness.api import ApiClient
+from tests.harness.platform import Platform
+from tests.harness.readmodel import rows
+from tests.harness.waiting import eventually
+from tests.platform.test_afgoerelse import DECISION, to_decision
+from tests.platform.test_integration_faults import resolve
+from tests.platform.test_investigation import complete, instances, task_named
+
+CONTACT = {
+    "indsats_type": "kontaktperson",
+    "provider_type": "privat",
+    "provider_name": "Kontaktpersonordningen ApS (syntetisk)",
+    "provider_cvr": "29100001",
+    "price": 12500,
+    "price_unit": "maaned",
+}
+
+
+@pytest.fixture(scope="module")
+def finance(platform: Platform) -> Iterator[ApiClient]:
+    client = ApiClient(f"http://127.0.0.1:{platform.stack.ports.api}", "finance")
+    yield client
+    client.close()
+
+
+def fkoeko(platform: Platform) -> FkOekoClient:
+    base = f"http://127.0.0.1:{platform.stack.ports.simulators}/fkoeko"
+    return FkOekoClient(FkOekoSettings(endpoint=base))
+
+
+def faults(platform: Platform, **wanted: float) -> None:
+    answer = httpx.post(
+        f"http://127.0.0.1:{platform.stack.ports.simulators}/fkoeko/faults",
+        json=wanted,
+        headers={CREDENTIAL_HEADER: TEST_CREDENTIAL},
+        timeout=5,
+    )
+    assert answer.status_code == 200, answer.text
+
+
+def granted(client: ApiClient, fields: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A granted § 32 decision carrying the grant fields, and the grant it made."""
+    case_id = to_decision(client, "stoettende_indsats")
+    today = date.today()
+    ends = add_months(today, 12).isoformat()
+    complete(
+        client,
+        task_named(client, case_id, "Afgørelse"),
+        {**DECISION, **fields, "grant_expected_end": ends},
+    )
+
+    (grant,) = eventually(lambda: grants_of(client, case_id), what="the grant")
+    return case_id, grant
+
+
+def grants_of(client: ApiClient, case_id: str) -> list[dict[str, Any]]:
+    return list(client.get(f"/api/cases/{case_id}/grants").json())
+
+
+def grant_now(client: ApiClient, case_id: str) -> dict[str, Any]:
+    (grant,) = grants_of(client, case_id)
+    return grant
+
+
+def run(finance: ApiClient, period: date) -> None:
+    started = finance.post("/api/payments/runs", {"period": f"{period:%Y-%m}"})
+    assert started.status_code == 202, started.text
+
+
+def payment(client: ApiClient, case_id: str, period: date, status: str) -> dict[str, Any]:
+    def find() -> dict[str, Any]:
+        paid = grant_now(client, case_id)["payments"]
+        found = [p for p in paid if p["period"] == f"{period:%Y-%m}" and p["status"] == status]
+        assert found, paid
+        return dict(found[0])
+
+    return eventually(find, timeout=90, what=f"payment {period:%Y-%m} {status}")
+
+
+def booked(platform: Platform, grant_id: str) -> list[Posted]:
+    return fkoeko(platform).posted(grant_id)
+
+
+def test_a_grant_is_paid_for_three_periods_and_a_price_change_revises_the_forecast(
+    platform: Platform, caseworker: ApiClient, finance: ApiClient
+) -> None:
+    case_id, grant = granted(caseworker, CONTACT)
+    assert grant["kontostreng"] == {"funktion": "5.28.21", "dranst": "1", "art": "4.9"}
+    assert grant["component"] == "ydelse" and grant["creditor_kind"] == "CVR"
+    projected = {p["month"]: Decimal(p["amount"]) for p in grant["projection"]}
+    first = month_of(date.fromisoformat(grant["revisions"][0]["starts_on"]))
+    periods = [first, next_month(first), next_month(next_month(first))]
+    for period in periods:
+        run(finance, period)
+        paid = payment(caseworker, case_id, period, "matched")
+        assert Decimal(paid["amount"]) == projected[f"{period:%Y-%m}"]
+        assert paid["posted_amount"] == paid["amount"] and paid["reference"]
+    postings = booked(platform, grant["id"])
+    assert sorted(p.posting_date for p in postings) == periods
+    assert sum(p.amount for p in postings) == sum(projected[f"{p:%Y-%m}"] for p in periods)
+    assert projected[f"{periods[1]:%Y-%m}"] == Decimal("12500.00")
+
+    # A second run for a paid period pays nothing again.
+    run(finance, periods[2])
+    fourth = next_month(periods[2])
+    run(finance, fourth)
+    payment(caseworker, case_id, fourth, "matched")
+    assert len(booked(platform, grant["id"])) == 4
+
+    # A price change cannot reach back into a paid month ...
+    refused = caseworker.post(
+        f"/api/grants/{grant['id']}/revisions",
+        {"effective_from": periods[2].isoformat(), "price": "14000", "reason": "Ny takst"},
+    )
+    assert refused.status_code == 422 and "allerede udbetalt" in refused.text
+    # ... and revises the forecast from the next one, keeping the history.
+    changed_from = next_month(fourth)
+    revised = caseworker.post(
+        f"/api/grants/{grant['id']}/revisions",
+        {"effective_from": changed_from.isoformat(), "price": "14000", "reason": "Ny takst"},
+    )
+    assert revised.status_code == 201, revised.text
+    now = grant_now(caseworker, case_id)
+    assert [r["price"] for r in now["revisions"]] == ["12500.00", "14000.00"]
+    after = {p["month"]: Decimal(p["amount"]) for p in now["projection"]}
+    before = {p["month"]: Decimal(p["amount"]) for p in now["projection_before_revision"]}
+    assert before == projected
+    assert after[f"{changed_from:%Y-%m}"] == Decimal("14000.00")
+    assert all(after[m] == projected[m] for m in projected if m < f"{changed_from:%Y-%m}")
+    assert Decimal(now["forecast_total"]) > sum(projected.values())
+    # The next run pays the new price.
+    run(finance, changed_from)
+    paid = payment(caseworker, case_id, changed_from, "matched")
+    assert paid["amount"] == "14000.00"
+
+
+def test_a_payment_over_the_threshold_waits_for_the_leader(
+    platform: Platform, caseworker: ApiClient, leader: ApiClient, finance: ApiClient
+) -> None:
+    case_id, grant = granted(caseworker, {**CONTACT, "price": 61000})
+    period = next_month(month_of(date.fromisoformat(grant["revisions"][0]["starts_on"])))
+    run(finance, period)
+    payment(caseworker, case_id, period, "awaiting_approval")
+    assert booked(platform, grant["id"]) == []
+    approval = task_named(leader, case_id, "Godkend udbetaling")
+    assert approval["candidate_groups"] == ["901-modtagelse-ledere"]
+    complete(leader, approval, {"approve": "yes"})
+    paid = payment(caseworker, case_id, period, "matched")
+    assert paid["amount"] == "61000.00"
+    (posted,) = booked(platform, grant["id"])
+    assert posted.amount == Decimal("61000.00")
+
+    # Refused: nothing is posted for that period.
+    later = next_month(period)
+    run(finance, later)
+    payment(caseworker, case_id, later, "awaiting_approval")
+    complete(leader, task_named(leader, case_id, "Godkend udbetaling"), {"approve": "no"})
+    payment(caseworker, case_id, later, "rejected")
+    assert len(booked(platform, grant["id"])) == 1
+
+
+def test_fkoeko_down_becomes_an_incident_and_is_paid_once_after_repair(
+    platform: Platform, caseworker: ApiClient, finance: ApiClient
+) -> None:
+    case_id, grant = granted(caseworker, {**CONTACT, "price": 9000})
+    period = next_month(month_of(date.fromisoformat(grant["revisions"][0]["starts_on"])))
+    faults(platform, unavailable=100)
+    try:
+        run(finance, period)
+
+        def incident() -> Any:
+            for run_instance in instances(platform, case_id, "udbetaling_postering"):
+                for found in rows(
+                    platform.db, rm.incident, process_instance_key=run_instance.process_instance_key
+                ):
+                    if found.state == "ACTIVE":
+                        return found
+            return None
+
+        failed = eventually(incident, timeout=120, what="an incident after the retries")
+        assert failed.element_id == "post_payment"
+        assert failed.error_message.startswith("Bogfør udbetalingen (FK-ØKO): Unavailable")
+        assert booked(platform, grant["id"]) == []
+        assert grant_now(caseworker, case_id)["payments"][0]["status"] == "planned"
+    finally:
+        faults(platform, unavailable=0)
+    resolve(platform, failed.job_key, failed.incident_key)
+    payment(caseworker, case_id, period, "matched")
+    assert len(booked(platform, grant["id"])) == 1
+
+
+def test_a_late_answer_and_the_retried_job_post_once(
+    platform: Platform, caseworker: ApiClient, finance: ApiClient
+) -> None:
+    """FK-ØKO books the posting but answers after the worker gave up (10 s); the job fails,
+    is retried, sends the same posting and gets the first receipt."""
+    case_id, grant = granted(caseworker, {**CONTACT, "price": 9500})
+    period = next_month(month_of(date.fromisoformat(grant["revisions"][0]["starts_on"])))
+    faults(platform, late=1, late_seconds=13)
+    run(finance, period)
+    paid = payment(caseworker, case_id, period, "matched")
+    (posted,) = booked(platform, grant["id"])
+    assert posted.reference == paid["reference"]
+    (instance,) = instances(platform, case_id, "udbetaling_postering")
+    jobs = rows(platform.db, rm.job, process_instance_key=instance.process_instance_key)
+    post_jobs = [j for j in jobs if j.job_type == "payments.post"]
+    assert post_jobs and post_jobs[0].retries < 3, "the first attempt failed and was retried"
+
+
+def test_a_foster_family_is_paid_its_fee_and_untaxed_expenses(
+    platform: Platform, caseworker: ApiClient, leader: ApiClient, finance: ApiClient
+) -> None:
+    """An anbringelse in a foster family: the fee as B-income and the untaxed expenses, two
+    grants paid on CPR to NemKonto under funktion 5.28.22, art 5.2."""
+    foster = synthetic_cpr("test-payments-foster", birth_date=date(1979, 4, 5))
+    case_id = to_decision(caseworker, "anbringelse")
+    fields = {
+        "indsats_type": "plejefamilie",
+        "provider_type": "plejefamilie",
+        "provider_name": "Plejefamilien (syntetisk)",
+        "provider_cpr": foster,
+        "price": 27000,
+        "price_unit": "maaned",
+        "foster_income": "B",
+        "expenses_price": 6100,
+        "grant_expected_end": add_months(date.today(), 24).isoformat(),
+    }
+    complete(
+        caseworker,
+        task_named(caseworker, case_id, "Afgørelse"),
+        {**DECISION, "legal_basis": "BL § 46, stk. 1", **fields},
+    )
+    complete(leader, task_named(leader, case_id, "Godkend afgørelse"), {"approved": "yes"})
+    found = eventually(lambda: grants_of(caseworker, case_id), what="grants")
+    by_component = {g["component"]: g for g in found}
+    assert set(by_component) == {"vederlag", "omkostninger"}
+    assert by_component["vederlag"]["income_type"] == "B"
+    assert by_component["omkostninger"]["income_type"] == "SKATTEFRI"
+    for grant in found:
+        assert grant["creditor_kind"] == "CPR"
+        assert grant["kontostreng"] == {"funktion": "5.28.22", "dranst": "1", "art": "5.2"}
+    starts = date.fromisoformat(found[0]["revisions"][0]["starts_on"])
+    period = next_month(month_of(starts))
+    run(finance, period)
+
+    def both_matched() -> bool:
+        paid = [p for g in grants_of(caseworker, case_id) for p in g["payments"]]
+        return len(paid) == 2 and all(p["status"] == "matched" for p in paid)
+
+    eventually(both_matched, timeout=90, what="fee and expenses paid")
+    (fee,) = booked(platform, by_component["vederlag"]["id"])
+    (expenses,) = booked(platform, by_component["omkostninger"]["id"])
+    assert (fee.amount, fee.income_type) == (Decimal("27000.00"), "B")
+    assert (expenses.amount, expenses.income_type) == (Decimal("6100.00"), "SKATTEFRI")
+
+
+def test_a_decision_with_an_unconfigured_kontostreng_is_an_incident_that_says_so(
+    platform: Platform, caseworker: ApiClient
+) -> None:
+    """A foster family bought from a private provider has no kontostreng: the decision is
+    sent, but the grant step stops with the reason, for the operator to see."""
+    case_id = to_decision(caseworker, "stoettende_indsats")
+    complete(
+        caseworker,
+        task_named(caseworker, case_id, "Afgørelse"),
+        {
+            **DECISION,
+            **CONTACT,
+            "indsats_type": "aflastning",
+            "provider_type": "plejefamilie",
+            "provider_cpr": synthetic_cpr("test-payments-relief", birth_date=date(1975, 3, 3)),
+            "provider_cvr": "",
+            "foster_income": "A",
+            "grant_expected_end": add_months(date.today(), 6).isoformat(),
+        },
+    )
+    (decision,) = eventually(lambda: instances(platform, case_id, "afgoerelse"))
+
+    def incident() -> Any:
+        return next(
+            (
+                i
+                for i in rows(
+                    platform.db, rm.incident, process_instance_key=decision.process_instance_key
+                )
+                if i.state == "ACTIVE"
+            ),
+            None,
+        )
+
+    failed = eventually(incident, timeout=120, what="the grant step's incident")
+    assert "ingen kontostreng" in failed.error_message
+    assert "'aflastning'" in failed.error_message
+    assert caseworker.get(f"/api/cases/{case_id}/grants").json() == []
