@@ -8,6 +8,8 @@ Create Date: 2026-11-23 18:45:00.000000
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -17,7 +19,7 @@ branch_labels = None
 depends_on = None
 
 
-def _now() -> sa.Column[sa.DateTime]:
+def _now() -> sa.Column[datetime]:
     return sa.Column(
         "created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
     )
