@@ -18,6 +18,7 @@ from api.engine.user_tasks import UserTasks
 from api.esdh.router import router as esdh_router
 from api.finance.router import router as finance_router
 from api.logging import configure
+from api.modeler.router import router as modeler_router
 from api.monitor.router import router as monitor_router
 from api.platform.health import stack_health
 from api.processes.router import router as processes_router
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         aktindsigt_router,
         esdh_router,
         classification_router,
+        modeler_router,
         finance_router,
     ):
         app.include_router(router)

@@ -121,6 +121,10 @@ class Settings(BaseSettings):
     ankestyrelsen_cvr: str = "11883729"
     # Development sign-in with the demo users' passwords. Off in production (SSO only).
     dev_users: bool = False
+    # The operating organisation (its kommunekode in our org model): only its analysts may deploy
+    # processes, because the Zeebe Community License forbids offering process automation to
+    # others (README, "Who may deploy"). Empty: nobody may deploy.
+    operating_municipality: str = ""
 
 
 def owner_url(settings: Settings) -> str:

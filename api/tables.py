@@ -7,6 +7,7 @@ from api.classification import tables as classification_tables
 from api.esdh import tables as esdh_tables
 from api.finance import tables as finance_tables
 from api.model import metadata
+from api.modeler import tables as modeler_tables
 from api.monitor import tables as monitor_tables
 from api.org import tables as org_tables
 from api.transfers import tables as transfer_tables
@@ -19,6 +20,7 @@ __all__ = [
     "esdh_tables",
     "finance_tables",
     "metadata",
+    "modeler_tables",
     "monitor_tables",
     "org_tables",
     "transfer_tables",

@@ -143,6 +143,8 @@ class Stack:
                 "BS_ZEEBE_MANAGEMENT_URL": ends.management_url,
                 "PYTHONUNBUFFERED": "1",
                 "BS_DEV_USERS": "true",
+                # The demo's Nord kommune operates the platform: its analysts may deploy.
+                "BS_OPERATING_MUNICIPALITY": "901",
                 "BS_CPR_ENDPOINT": f"http://127.0.0.1:{self.ports.simulators}/sf1520",
                 "BS_CPR_EVENTS_ENDPOINT": f"http://127.0.0.1:{self.ports.simulators}/cpr-haendelser",
                 "BS_SIMULATOR_DIR": str(self.root / "data" / "simulators"),

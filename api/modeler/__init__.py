@@ -1,0 +1,1 @@
+"""The analysts' modeler: element templates, the deploy check and deployment, versions."""
