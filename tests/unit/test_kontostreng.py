@@ -3,17 +3,16 @@ against our FK-ØKO contract."""
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from adapters.fkoeko import Creditor, Kontostreng, Posting
+from adapters.fkoeko import Kontostreng
 from adapters.fkoeko.client import posting_xml
 from api.finance import kontostreng
-from api.testdata.cpr import synthetic_cpr
+from tests.adapters.test_fkoeko import POSTING
 
 KLASSIFIKATION = Path(__file__).parents[2] / "adapters" / "sf1510" / "klassifikation.toml"
 
@@ -45,23 +44,7 @@ def test_every_demo_kontostreng_fits_the_posting_contract(
     rule: tuple[str, str, str, str, str],
 ) -> None:
     _, _, funktion, dranst, art = rule
-    posting = Posting(
-        posting_id="p-1",
-        target="PRISME",
-        municipality="902",
-        child_cpr=synthetic_cpr("kontostreng", birth_date=date(2016, 5, 2)),
-        service="Test",
-        account=Kontostreng(funktion, dranst, art),
-        amount=Decimal("1.00"),
-        posting_date=date(2026, 11, 1),
-        period_from=date(2026, 11, 1),
-        period_to=date(2026, 11, 30),
-        creditor=Creditor("CVR", "29100001"),
-        text="Test",
-        voucher="B-1",
-        grant_id="g-1",
-        approver="Lene Leder",
-    )
+    posting = dataclasses.replace(POSTING, account=Kontostreng(funktion, dranst, art))
     assert b"<Funktion>" + funktion.encode() in posting_xml(posting)
 
 
