@@ -125,35 +125,6 @@ def list_incidents(
     return page
 
 
-class RetryIn(BaseModel):
-    retries: int = Field(default=act.DEFAULT_RETRIES, ge=1, le=10)
-
-
-@router.post("/api/incidents/{key}/retry")
-def retry_incident(
-    key: int, uow: Operator, settings: SettingsDep, body: RetryIn | None = None
-) -> JSONResponse:
-    incident = _incident(uow, key)
-    if incident.state != "ACTIVE":
-        raise HTTPException(status.HTTP_409_CONFLICT, detail="Hændelsen er allerede løst")
-    retries = (body or RetryIn()).retries
-    result = act.Result("retry", {"incident": str(key), "retries": retries})
-    with commands(settings.zeebe_gateway) as cmd:
-        act.retry_incident(cmd, result, incident, retries)
-    return _answer(uow, result, q.cases_of(uow.conn, [incident.process_instance_key]))
-
-
-@router.post("/api/incidents/{key}/resolve")
-def resolve_incident(key: int, uow: Operator, settings: SettingsDep) -> JSONResponse:
-    incident = _incident(uow, key)
-    if incident.state != "ACTIVE":
-        raise HTTPException(status.HTTP_409_CONFLICT, detail="Hændelsen er allerede løst")
-    result = act.Result("resolve", {"incident": str(key)})
-    with commands(settings.zeebe_gateway) as cmd:
-        act.resolve_incident(cmd, result, incident)
-    return _answer(uow, result, q.cases_of(uow.conn, [incident.process_instance_key]))
-
-
 class BatchRetryIn(IncidentFilterIn):
     retries: int = Field(default=act.DEFAULT_RETRIES, ge=1, le=10)
     expected_count: int | None = Field(
@@ -196,6 +167,35 @@ def batch_retry(body: BatchRetryIn, uow: Operator, settings: SettingsDep) -> JSO
             act.retry_incident(cmd, result, incident, body.retries)
     keys = [int(i.process_instance_key) for i in incidents]
     return _answer(uow, result, q.cases_of(uow.conn, keys))
+
+
+class RetryIn(BaseModel):
+    retries: int = Field(default=act.DEFAULT_RETRIES, ge=1, le=10)
+
+
+@router.post("/api/incidents/{key}/retry")
+def retry_incident(
+    key: int, uow: Operator, settings: SettingsDep, body: RetryIn | None = None
+) -> JSONResponse:
+    incident = _incident(uow, key)
+    if incident.state != "ACTIVE":
+        raise HTTPException(status.HTTP_409_CONFLICT, detail="Hændelsen er allerede løst")
+    retries = (body or RetryIn()).retries
+    result = act.Result("retry", {"incident": str(key), "retries": retries})
+    with commands(settings.zeebe_gateway) as cmd:
+        act.retry_incident(cmd, result, incident, retries)
+    return _answer(uow, result, q.cases_of(uow.conn, [incident.process_instance_key]))
+
+
+@router.post("/api/incidents/{key}/resolve")
+def resolve_incident(key: int, uow: Operator, settings: SettingsDep) -> JSONResponse:
+    incident = _incident(uow, key)
+    if incident.state != "ACTIVE":
+        raise HTTPException(status.HTTP_409_CONFLICT, detail="Hændelsen er allerede løst")
+    result = act.Result("resolve", {"incident": str(key)})
+    with commands(settings.zeebe_gateway) as cmd:
+        act.resolve_incident(cmd, result, incident)
+    return _answer(uow, result, q.cases_of(uow.conn, [incident.process_instance_key]))
 
 
 class BatchCancelIn(InstanceFilterIn):
@@ -243,10 +243,10 @@ class VariablesIn(BaseModel):
 def set_variables(
     key: int, body: VariablesIn, uow: Operator, settings: SettingsDep
 ) -> JSONResponse:
-    instance = _instance(uow, key)
     found = problems(body.variables)
     if found:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, detail=found)
+    instance = _instance(uow, key)
     # Names only: the values may be anything the process needs, but they stay in Zeebe.
     result = act.Result(
         "set-variables",

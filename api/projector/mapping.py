@@ -117,12 +117,14 @@ _ELEMENT_STATE = {
     "ELEMENT_COMPLETED": "COMPLETED",
     "ELEMENT_TERMINATING": "ACTIVE",
     "ELEMENT_TERMINATED": "TERMINATED",
+    # A migrated element is still active, now under the target definition (and version).
+    "ELEMENT_MIGRATED": "ACTIVE",
 }
 
 
 def _process_instance(record: Record) -> list[Row]:
     state = _ELEMENT_STATE.get(record["intent"])
-    if state is None:  # SEQUENCE_FLOW_TAKEN, ELEMENT_MIGRATED: nothing to show
+    if state is None:  # SEQUENCE_FLOW_TAKEN: nothing to show
         return []
     value = record["value"]
     at = ms_to_dt(record["timestamp"])
