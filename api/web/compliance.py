@@ -1,0 +1,165 @@
+"""Deadline compliance as Ankestyrelsen's Børnesagsbarometer measures it, for the leader's page.
+
+Four measures, each over the cases in the leader's scope:
+- BFU inden for 4 måneder: the investigations' D5 deadlines (BL § 20, stk. 3);
+- børnesamtale før afgørelsen: each decision made, and whether a samtale with the child was
+  held on the case before it (BL § 5, stk. 3; a samtale left out with reasons does not count);
+- barnets plan inden for 3 måneder: the D6 and D8 deadlines (BL § 91);
+- første opfølgning inden for 3 måneder: the D9 deadlines (BL § 95).
+
+A deadline counts as met when its timer was cancelled because the work was done in time, as
+breached when the timer fired or is past due, and as running while it is still ahead. A timer
+cancelled because its process was cancelled (a case moved away, say) is left out: nothing was
+done, and nothing was late. The pure rules are here; `gather` reads the facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import Connection, select
+
+from api.auth.principal import Principal
+from api.cases.tables import case, form_document
+from api.projector import tables as rm
+
+Outcome = Literal["met", "breached", "running"]
+
+
+@dataclass(frozen=True)
+class Measure:
+    key: str
+    label: str
+    basis: str
+    rules: tuple[str, ...]
+
+
+MEASURES = (
+    Measure("bfu", "Børnefaglig undersøgelse inden for 4 måneder", "BL § 20, stk. 3", ("D5",)),
+    Measure("samtale", "Børnesamtale holdt før afgørelsen", "BL § 5, stk. 3", ()),
+    Measure("plan", "Barnets plan inden for 3 måneder", "BL § 91", ("D6", "D8")),
+    Measure("opfoelgning", "Første opfølgning inden for 3 måneder", "BL § 95", ("D9",)),
+)
+
+
+@dataclass(frozen=True)
+class Figure:
+    measure: Measure
+    met: int
+    breached: int
+    running: int
+
+    @property
+    def evaluated(self) -> int:
+        return self.met + self.breached
+
+    @property
+    def percent(self) -> int | None:
+        """The share met of those decided, rounded to whole percent; None when none are."""
+        if not self.evaluated:
+            return None
+        return round(100 * self.met / self.evaluated)
+
+
+def timer_outcome(
+    state: str, due_at: datetime, instance_state: str | None, now: datetime
+) -> Outcome | None:
+    """One deadline timer's outcome (see the module text); None when it does not count."""
+    if state == "TRIGGERED":
+        return "breached"
+    if state == "CANCELED":
+        return None if instance_state == "TERMINATED" else "met"
+    if state == "CREATED":
+        return "breached" if due_at <= now else "running"
+    return None
+
+
+def samtale_outcome(decided_at: datetime, samtaler: Iterable[tuple[datetime, str]]) -> Outcome:
+    """A decision is met when a samtale was held (`held` = yes) on the case before it."""
+    held = any(at <= decided_at and answer == "yes" for at, answer in samtaler)
+    return "met" if held else "breached"
+
+
+def figure(measure: Measure, outcomes: Iterable[Outcome | None]) -> Figure:
+    counted = [o for o in outcomes if o is not None]
+    return Figure(
+        measure,
+        met=counted.count("met"),
+        breached=counted.count("breached"),
+        running=counted.count("running"),
+    )
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the measures are computed from: (rule, timer state, due, instance state) per
+    deadline timer, and per decision its moment with the case's samtaler (moment, held)."""
+
+    timers: Sequence[tuple[str, str, datetime, str | None]]
+    decisions: Sequence[tuple[datetime, Sequence[tuple[datetime, str]]]]
+
+
+def figures(facts: Facts, now: datetime) -> list[Figure]:
+    result = []
+    for measure in MEASURES:
+        if measure.key == "samtale":
+            outcomes: list[Outcome | None] = [
+                samtale_outcome(at, samtaler) for at, samtaler in facts.decisions
+            ]
+        else:
+            outcomes = [
+                timer_outcome(state, due, instance_state, now)
+                for rule, state, due, instance_state in facts.timers
+                if rule in measure.rules
+            ]
+        result.append(figure(measure, outcomes))
+    return result
+
+
+RULES = tuple(rule for m in MEASURES for rule in m.rules)
+
+
+def gather(conn: Connection, principal: Principal) -> Facts:
+    """The facts for the cases in the caller's scope (counts only: no case is shown)."""
+    timers = conn.execute(
+        select(
+            rm.timer.c.deadline_rule,
+            rm.timer.c.state,
+            rm.timer.c.due_at,
+            rm.process_instance.c.state.label("instance_state"),
+        )
+        .join(
+            rm.process_instance,
+            rm.process_instance.c.process_instance_key == rm.timer.c.process_instance_key,
+        )
+        .join(case, case.c.id == rm.process_instance.c.case_id)
+        .where(rm.timer.c.deadline_rule.in_(RULES), principal.case_scope())
+    ).all()
+    documents = conn.execute(
+        select(
+            form_document.c.case_id,
+            form_document.c.form_id,
+            form_document.c.saved_at,
+            form_document.c.data["held"].astext.label("held"),
+        )
+        .join(case, case.c.id == form_document.c.case_id)
+        .where(
+            form_document.c.form_id.in_(("afgoerelse", "boernesamtale")),
+            form_document.c.status == "submitted",
+            principal.case_scope(),
+        )
+    ).all()
+    samtaler: dict[Any, list[tuple[datetime, str]]] = {}
+    for d in documents:
+        if d.form_id == "boernesamtale":
+            samtaler.setdefault(d.case_id, []).append((d.saved_at, d.held or ""))
+    decisions = [
+        (d.saved_at, samtaler.get(d.case_id, [])) for d in documents if d.form_id == "afgoerelse"
+    ]
+    return Facts(
+        timers=[(t.deadline_rule, t.state, t.due_at, t.instance_state) for t in timers],
+        decisions=decisions,
+    )
