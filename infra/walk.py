@@ -4,7 +4,8 @@ Signs in as the development caseworker, receives an underretning about a synthet
 the 24-hour assessment in the duty queue, claims it, completes it, and shows the instance move on.
 Then the integrations: the CPR lookup with custody (SF1520), the kvittering sent by Digital Post
 with its delivery time, the assessment journalised at the ESDH (SF2900) with its index entry
-(SF1470), and a CPR move event that starts `flytning`.
+(SF1470), and a CPR move event that starts `flytning`. A second case gets a § 32 decision
+with its grant, whose payment for this month is posted through FK-ØKO and read back.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from typing import Any
 import httpx
 
 from adapters.cpr.events import CREDENTIAL_HEADER, TEST_CREDENTIAL
+from adapters.fkoeko.client import CREDENTIAL_HEADER as FKOEKO_CREDENTIAL_HEADER
+from adapters.fkoeko.client import TEST_CREDENTIAL as FKOEKO_TEST_CREDENTIAL
 from api.testdata.cpr import synthetic_child_cpr
 
 
@@ -101,6 +104,7 @@ def main(argv: list[str]) -> int:
             f"{deadline['state']}"
         )
     integrations(http, args.simulators_url, case_id, child)
+    payments(args.base_url, args.simulators_url)
     return 0
 
 
@@ -151,6 +155,95 @@ def integrations(http: httpx.Client, simulators: str, case_id: str, child: str) 
         lambda: any(p["bpmn_process_id"] == "flytning" for p in page()["processes"]),
     )
     print("9. CPR-hændelse: familien er flyttet til kommune 902, og flytning er startet")
+
+
+def payments(base_url: str, simulators: str) -> None:
+    """A § 32 decision with its grant, this month's payment posted through FK-ØKO and read
+    back from the finance system (the simulator)."""
+
+    def client(username: str) -> httpx.Client:
+        http = httpx.Client(base_url=base_url, timeout=30)
+        token = http.post("/api/auth/token", data={"username": username, "password": "demo"})
+        token.raise_for_status()
+        http.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+        return http
+
+    http, finance = client("caseworker"), client("finance")
+    today = datetime.now(UTC).date()
+    received = http.post(
+        "/api/underretninger",
+        json={
+            "child_cpr": synthetic_child_cpr(uuid.uuid4().hex, today),
+            "received_at": datetime.now(UTC).isoformat(),
+            "reporter_type": "private",
+            "concern": "Barnet mangler en fast voksen at tale med.",
+        },
+    )
+    received.raise_for_status()
+    case_id = received.json()["case_id"]
+
+    def finish(name: str, data: dict[str, Any]) -> None:
+        def find() -> Any:
+            tasks = http.get("/api/tasks", params={"case_id": case_id}).json()
+            return next((t for t in tasks if t["name"] == name), None)
+
+        found = wait(f"the task {name!r}", find)
+        http.post(f"/api/tasks/{found['id']}/complete", json=data).raise_for_status()
+
+    finish(
+        "24-timers vurdering",
+        {"acute_risk": "no", "assessment": "Behov for en kontaktperson.", "outcome": "afdaekning"},
+    )
+    http.post(f"/api/cases/{case_id}/decisions", json={"subject": "stoettende_indsats"})
+    finish(
+        "Børnesamtale før afgørelse",
+        {"held": "yes", "held_on": today.isoformat(), "summary": "Barnet ønsker en kontaktperson."},
+    )
+    finish("Partshøring", {"material": "Undtaget: forældrene har selv søgt.", "hearing_days": 0})
+    finish(
+        "Afgørelse",
+        {
+            "decision": "grant",
+            "legal_basis": "BL § 32, stk. 1, nr. 3",
+            "main_facts": "Barnet og forældrene ønsker en fast kontaktperson.",
+            "reasoning": "En kontaktperson kan støtte barnets skolegang og trivsel.",
+            "decided_by": "kommune",
+            "indsats_type": "kontaktperson",
+            "provider_type": "privat",
+            "provider_name": "Kontaktpersonordningen ApS (syntetisk)",
+            # made up for the demo, like the demo municipalities' CVR numbers
+            "provider_cvr": "29100001",
+            "price": 12500,
+            "price_unit": "maaned",
+            "grant_expected_end": today.replace(year=today.year + 1, day=1).isoformat(),
+        },
+    )
+    (grant,) = wait("the grant", lambda: http.get(f"/api/cases/{case_id}/grants").json())
+    account = grant["kontostreng"]
+    print(
+        f"Bevilling: {grant['service']}, kontostreng {account['funktion']} dranst "
+        f"{account['dranst']} art {account['art']}, prognose {grant['forecast_total']} kr."
+    )
+    period = f"{today:%Y-%m}"
+    finance.post("/api/payments/runs", json={"period": period}).raise_for_status()
+
+    def matched() -> Any:
+        paid = http.get(f"/api/cases/{case_id}/grants").json()[0]["payments"]
+        return next((p for p in paid if p["status"] == "matched"), None)
+
+    paid = wait("the payment to be booked and matched", matched, seconds=90)
+    booked = httpx.get(
+        f"{simulators}/fkoeko/posteringer",
+        params={"bevilling": grant["id"]},
+        headers={FKOEKO_CREDENTIAL_HEADER: FKOEKO_TEST_CREDENTIAL},
+        timeout=30,
+    )
+    booked.raise_for_status()
+    print(
+        f"FK-ØKO: udbetalingen for {period} ({paid['amount']} kr.) er bogført i OPUS som "
+        f"{paid['reference']} og afstemt ({booked.text.count('<Bogfoert>')} postering i "
+        f"simulatoren)"
+    )
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ over the threshold waits for a leader; FK-ØKO down or late never pays twice."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +15,7 @@ import pytest
 from adapters.fkoeko import FkOekoClient, FkOekoSettings, Posted
 from adapters.fkoeko.client import CREDENTIAL_HEADER, TEST_CREDENTIAL
 from api.calendar.months import add_months
+from api.calendar.working_days import COPENHAGEN
 from api.finance.projection import month_of, next_month
 from api.projector import tables as rm
 from api.testdata.cpr import synthetic_cpr
@@ -58,10 +59,13 @@ def faults(platform: Platform, **wanted: float) -> None:
     assert answer.status_code == 200, answer.text
 
 
-def granted(client: ApiClient, fields: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """A granted § 32 decision carrying the grant fields, and the grant it made."""
-    case_id = to_decision(client, "stoettende_indsats")
-    today = date.today()
+def granted(
+    client: ApiClient, fields: dict[str, Any], received_at: datetime | None = None
+) -> tuple[str, dict[str, Any]]:
+    """A granted § 32 decision carrying the grant fields, and the grant it made (clock tests
+    pass the engine's now as `received_at`)."""
+    case_id = to_decision(client, "stoettende_indsats", received_at=received_at)
+    today = (received_at or datetime.now(UTC)).astimezone(COPENHAGEN).date()
     ends = add_months(today, 12).isoformat()
     complete(
         client,

@@ -253,6 +253,7 @@ def test_readme_walk_runs(platform: Platform) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "5. processen gik videre til 'Til afdækning'" in result.stdout
     assert "frist D1" in result.stdout
+    assert "FK-ØKO: udbetalingen for" in result.stdout, result.stdout
     for step in ("6. CPR (SF1520)", "7. Digital Post", "8. ESDH", "9. CPR-hændelse"):
         assert step in result.stdout, result.stdout
 
