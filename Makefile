@@ -50,6 +50,7 @@ test: system fetch
 bench: system fetch
 	$(PY) -m tests.bench.baseline
 	$(PY) -m tests.bench.underretning
+	$(PY) -m tests.bench.monitor
 
 ## The required fields per form (a form may require at most 15).
 forms-report: deps
