@@ -87,6 +87,23 @@ class Settings(BaseSettings):
     sf1510_facet_handlingsfacet: str = "00000000-1510-4000-8000-000000000002"
     sf1510_facet_funktion: str = "00000000-1510-4000-8000-000000000003"
     sf1510_facet_art: str = "00000000-1510-4000-8000-000000000004"
+    # OIOIDWS, the token variant of SF1520, SF2900, SF1470 and SF1510 (adapters/sts/README.md):
+    # KOMBIT's STS (production: .../runtime/services/kombittrust/14/certificatemixed), the
+    # municipality's system certificate and key (PEM), the STS's signing certificate, the CVR
+    # claimed, and each service's entity id from the service agreement. Unset certificates and
+    # entity ids are the documented TEST ones, which only the simulators trust.
+    sts_endpoint: str = "http://127.0.0.1:8100/sts"
+    sts_certificate: str | None = None
+    sts_certificate_key: str | None = None
+    sts_signing_certificate: str | None = None
+    sts_municipality_cvr: str = "90100001"
+    sts_timeout_seconds: float = 10.0
+    sts_entity_id_sf1520: str | None = None
+    sts_entity_id_sf2900: str | None = None
+    sts_entity_id_sf1470: str | None = None
+    sts_entity_id_sf1510: str | None = None
+    # SF1520's variant: context (InvocationContext) or token (OIOIDWS, production).
+    cpr_variant: Literal["context", "token"] = "context"
     # The KLE emne (brugervendt nøgle) of a new underretning's case: Barnets lov cases are
     # hovedgruppe 34. It must be in effect in the loaded classification, else intake answers 503.
     underretning_kle_subject: str = "34.10.10"

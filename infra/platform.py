@@ -151,6 +151,11 @@ class Stack:
                 "BS_SF2900_ENDPOINT": f"http://127.0.0.1:{self.ports.simulators}/sf2900",
                 "BS_SF1470_ENDPOINT": f"http://127.0.0.1:{self.ports.simulators}/sf1470",
                 "BS_SF1510_ENDPOINT": f"http://127.0.0.1:{self.ports.simulators}/sf1510",
+                # OIOIDWS: SF1520 and SF1510 take the production route, a token from the
+                # simulator STS with the TEST certificates (adapters/sts/README.md).
+                "BS_STS_ENDPOINT": f"http://127.0.0.1:{self.ports.simulators}/sts",
+                "BS_CPR_VARIANT": "token",
+                "BS_SF1510_VARIANT": "token",
                 "BS_FKOEKO_ENDPOINT": f"http://127.0.0.1:{self.ports.simulators}/fkoeko",
                 # Letters go through the SF1601 simulator, which keeps them in
                 # data/simulators/sf1601 (adapters.digitalpost.simulator.read_message).

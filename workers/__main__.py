@@ -16,6 +16,7 @@ from api.settings import get_settings
 from workers import (
     aktindsigt,
     cases,
+    classification,
     closing,
     cpr_events,
     esdh,
@@ -45,6 +46,7 @@ ROUTERS = (
     aktindsigt.router,
     youth.router,
     payments.router,
+    classification.router,
 )
 RESTART_BACKOFF_MAX_S = 30.0
 

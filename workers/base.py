@@ -17,6 +17,7 @@ import structlog
 from pyzeebe import Job, JobController, ZeebeTaskRouter
 from pyzeebe.errors import BusinessError
 
+from api.audit.adapters import audit_scope
 from api.logging import mask_cpr
 
 log = structlog.get_logger("workers")
@@ -124,13 +125,16 @@ def task(
 
             @functools.wraps(fn)
             async def wrapper(*args: Any, **kwargs: Any) -> dict[str, Any]:
-                return _check_outputs(job_type, allowed, await fn(*args, **kwargs))
+                with audit_scope(f"job:{job_type}", kwargs.get("caseId")):
+                    return _check_outputs(job_type, allowed, await fn(*args, **kwargs))
 
         else:
 
             @functools.wraps(fn)
             def wrapper(*args: Any, **kwargs: Any) -> dict[str, Any]:
-                return _check_outputs(job_type, allowed, fn(*args, **kwargs))
+                # Adapter calls made by the task are audited as this job's, for its case.
+                with audit_scope(f"job:{job_type}", kwargs.get("caseId")):
+                    return _check_outputs(job_type, allowed, fn(*args, **kwargs))
 
         REGISTRY[job_type] = TaskSpec(job_type, label, timeout_ms, inputs, allowed, errors)
         router.task(

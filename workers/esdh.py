@@ -28,6 +28,7 @@ from adapters.errors import AdapterError, NotFound
 from adapters.sagdok import Direction, DocumentType, JournalEntry, SagDokCase, SagDokDocument
 from adapters.sf1470 import Sf1470Client, Sf1470Settings
 from adapters.sf2900 import Sf2900Client, Sf2900Settings
+from api.audit.adapters import adapter_audit, audit_scope
 from api.classification.service import ClassificationMissing
 from api.classification.service import require as require_classification
 from api.documents.pdfa import JournalPdf, render_pdfa
@@ -35,6 +36,7 @@ from api.esdh import service
 from api.esdh.queue import queue_submitted_forms
 from api.logging import mask_cpr
 from api.settings import Settings, get_settings
+from api.sts import token_provider
 from workers.resources import Resources
 
 log = structlog.get_logger("esdh")
@@ -66,8 +68,9 @@ def transaction_id(document_id: uuid.UUID, step: str) -> uuid.UUID:
     return uuid.uuid5(_KEYS, f"{document_id}:{step}")
 
 
-def from_settings(settings: Settings) -> Esdh | None:
-    """The clients from the settings; None when ESDH is switched off (an empty endpoint)."""
+def from_settings(settings: Settings, engine: Engine | None = None) -> Esdh | None:
+    """The clients from the settings; None when ESDH is switched off (an empty endpoint). With
+    an engine, each call they make leaves an audit row (api.audit.adapters)."""
     if not (settings.sf2900_endpoint and settings.sf1470_endpoint):
         return None
     certificate = (
@@ -83,8 +86,22 @@ def from_settings(settings: Settings) -> Esdh | None:
         "timeout_seconds": settings.esdh_timeout_seconds,
     }
     return Esdh(
-        sf2900=Sf2900Client(Sf2900Settings(endpoint=settings.sf2900_endpoint, **common)),
-        sf1470=Sf1470Client(Sf1470Settings(endpoint=settings.sf1470_endpoint, **common)),
+        sf2900=Sf2900Client(
+            Sf2900Settings(
+                endpoint=settings.sf2900_endpoint,
+                token_provider=token_provider(settings, "sf2900"),
+                **common,
+            ),
+            on_call=adapter_audit(engine, "sf2900") if engine is not None else None,
+        ),
+        sf1470=Sf1470Client(
+            Sf1470Settings(
+                endpoint=settings.sf1470_endpoint,
+                token_provider=token_provider(settings, "sf1470"),
+                **common,
+            ),
+            on_call=adapter_audit(engine, "sf1470") if engine is not None else None,
+        ),
         action_facet=settings.esdh_action_facet,
         fail_after=settings.esdh_fail_after,
         max_backoff=timedelta(seconds=settings.esdh_retry_max_seconds),
@@ -103,7 +120,8 @@ def relay_once(engine: Engine, esdh: Esdh) -> int:
     moved = 0
     for row in due:
         try:
-            _process(engine, esdh, row)
+            with audit_scope("relay:esdh", row.case_id):
+                _process(engine, esdh, row)
             moved += 1
         except AdapterError as error:
             _failed(engine, esdh, row, f"{type(error).__name__}: {error}")
@@ -228,7 +246,7 @@ def _document(row: Any, facts: service.CaseFacts, action_facet: str) -> SagDokDo
 
 
 async def run(engine: Engine, settings: Settings, stop: asyncio.Event) -> None:
-    esdh = from_settings(settings)
+    esdh = from_settings(settings, engine)
     if esdh is None:
         log.info("esdh relay off: no SF2900/SF1470 endpoint")
         return

@@ -22,6 +22,7 @@ from adapters.digitalpost import (
     Sf1601Settings,
     kombit_token_provider,
 )
+from api.audit.adapters import adapter_audit
 from api.cases.tables import case
 from api.cases.workflow import record_letter
 from api.clock import Clock
@@ -29,6 +30,7 @@ from api.db import make_engine
 from api.esdh.queue import queue_letter
 from api.org.tables import municipality
 from api.settings import Settings
+from api.sts import token_provider
 
 
 @dataclass
@@ -48,25 +50,30 @@ _current: Resources | None = None
 def init(settings: Settings) -> Resources:
     global _current
     clock = Clock(settings.engine_clock_url)
+    engine = make_engine(settings, pool_size=4)
     _current = Resources(
-        engine=make_engine(settings, pool_size=4),
+        engine=engine,
         cpr=CprClient(
             CprSettings(
                 endpoint=settings.cpr_endpoint,
-                variant="context",
-                invocation_context=_invocation_context(settings),
+                variant=settings.cpr_variant,
+                invocation_context=(
+                    _invocation_context(settings) if settings.cpr_variant == "context" else None
+                ),
+                token_provider=token_provider(settings, "sf1520"),
                 timeout_seconds=settings.cpr_timeout_seconds,
-            )
+            ),
+            on_call=adapter_audit(engine, "sf1520"),
         ),
         mailbox=LocalMailbox(Path(settings.mailbox_dir), now=clock.now),
         ankestyrelsen_cvr=settings.ankestyrelsen_cvr,
         clock=clock,
-        digitalpost=_digitalpost(settings, clock),
+        digitalpost=_digitalpost(settings, clock, engine),
     )
     return _current
 
 
-def _digitalpost(settings: Settings, clock: Clock) -> Sf1601Client | None:
+def _digitalpost(settings: Settings, clock: Clock, engine: Engine) -> Sf1601Client | None:
     """SF1601 from the settings: the token variant with the municipality's certificate in
     production, the InvocationContext (by default the simulator's test one) otherwise."""
     if not settings.digitalpost_endpoint:
@@ -95,7 +102,8 @@ def _digitalpost(settings: Settings, clock: Clock) -> Sf1601Client | None:
             invocation_context=_digitalpost_context(settings),
             timeout_seconds=settings.digitalpost_timeout_seconds,
         )
-    return Sf1601Client(config, now=clock.now)
+    audit = adapter_audit(engine, "sf1601", method="REST")
+    return Sf1601Client(config, now=clock.now, on_call=audit)
 
 
 def _digitalpost_context(settings: Settings) -> InvocationContext:

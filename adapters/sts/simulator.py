@@ -5,17 +5,27 @@ municipality certificate only (`adapters/sts/testcerts`), for the entity ids the
 to, with the test municipality's CVR as claim. The request must carry a fresh wsu:Timestamp and a
 signature over Body, Timestamp and the certificate, made with that certificate's key. Anything
 else gets a SOAP 1.1 fault: `wst:FailedAuthentication` (who is asking) or `wst:InvalidRequest`
-(what is asked for). It keeps nothing and logs nothing.
+(what is asked for). It logs nothing; each assertion it issues is noted (entity id, CVR,
+certificate subject, validity; not the assertion) as `issued-<n>.json` under
+`$BS_SIMULATOR_DIR/sts/`, and listed at `GET /sts/issued`.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from lxml import etree
 
-from adapters.simulation import TEST_AUTHORITY_CVRS, XML, soap_response
+from adapters.simulation import (
+    TEST_AUTHORITY_CVRS,
+    XML,
+    ReceivedFolder,
+    received_root,
+    soap_response,
+)
 from adapters.sts import assertion as saml
 from adapters.sts.client import NS_AUTH, NS_WSA, NS_WSP, NS_WST, SOAP_ENV
 from adapters.sts.testcerts import ENTITY_IDS, STS_ISSUER, municipality_credentials, sts_credentials
@@ -34,17 +44,25 @@ LIFETIME = timedelta(hours=1)
 """How long an issued assertion is in force (KOMBIT's are hours; clients renew ahead of it)."""
 
 
-def create_app() -> FastAPI:
+def create_app(folder: Path | None = None) -> FastAPI:
     app = FastAPI(title="STS simulator", openapi_url=None, docs_url=None, redoc_url=None)
+    issued = ReceivedFolder(received_root(folder), "sts")
 
     @app.post("/sts")
     async def issue(request: Request) -> Response:
-        return answer(await request.body())
+        return answer(await request.body(), issued)
+
+    @app.get("/sts/issued")
+    async def issued_list() -> list[Any]:
+        if not issued.folder.is_dir():
+            return []
+        notes = [issued.read_json(f.name) for f in issued.folder.glob("issued-*.json")]
+        return sorted(notes, key=lambda note: int(note["number"]))
 
     return app
 
 
-def answer(body: bytes) -> Response:
+def answer(body: bytes, issued: ReceivedFolder | None = None) -> Response:
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     try:
         envelope = etree.fromstring(body, parser)
@@ -83,6 +101,16 @@ def answer(body: bytes) -> Response:
         now=now,
         lifetime=LIFETIME,
     )
+    if issued is not None:
+        number = issued.next_number(prefix="issued")
+        note = {
+            "number": number,
+            "entity_id": entity_id,
+            "cvr": cvr,
+            "subject": municipality.certificate.subject.rfc4514_string(),
+            "not_on_or_after": xml_time(now + LIFETIME),
+        }
+        issued.write_json(note, f"issued-{number}.json")
     return soap_response(_response(token, entity_id))
 
 

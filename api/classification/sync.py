@@ -1,4 +1,5 @@
-"""`python -m api.classification.sync`: load KLE, the handlingsfacetter and the kontoplan's
+"""`python -m api.classification.sync` (at start) and the daily `klassifikation_sync` process
+(workers/classification.py): load KLE, the handlingsfacetter and the kontoplan's
 funktioner and arter from SF1510 Klassifikation into the classification table.
 
 Every facet is read before anything is written, and all is written in one transaction, so a
@@ -17,10 +18,12 @@ from sqlalchemy import Engine
 
 from adapters.errors import AdapterError
 from adapters.sf1510 import Klasse, Sf1510Client, Sf1510Settings
+from api.audit.adapters import adapter_audit, audit_scope
 from api.classification.service import Entry, Facet, LoadResult, upsert
 from api.db import make_engine
 from api.logging import configure
 from api.settings import Settings, get_settings
+from api.sts import token_provider
 
 log = structlog.get_logger("classification")
 
@@ -41,6 +44,7 @@ def client_settings(settings: Settings) -> Sf1510Settings:
         client_certificate=certificate,
         ca_bundle=settings.sf1510_ca_bundle,
         timeout_seconds=settings.sf1510_timeout_seconds,
+        token_provider=token_provider(settings, "sf1510"),
     )
 
 
@@ -80,21 +84,15 @@ def sync(
         return {facet: upsert(conn, entries) for facet, entries in read.items()}
 
 
-def main() -> int:
-    settings = get_settings()
-    configure(settings.log_format)
-    if not settings.sf1510_endpoint:
-        log.warning("classification.skipped", reason="no SF1510 endpoint (BS_SF1510_ENDPOINT)")
-        return 0
-    engine = make_engine(settings, pool_size=1)
-    try:
-        with Sf1510Client(client_settings(settings)) as client:
-            results = sync(engine, client, facets(settings))
-    except AdapterError as error:
-        log.error("classification.failed", error=f"{type(error).__name__}: {error}")
-        return 1
-    finally:
-        engine.dispose()
+def load(settings: Settings, engine: Engine) -> dict[Facet, LoadResult]:
+    """One load through SF1510 as the settings describe it, each call audited; raises
+    `AdapterError` on a failed read (nothing is written then). Idempotent."""
+    audit = adapter_audit(engine, "sf1510")
+    with Sf1510Client(client_settings(settings), on_call=audit) as client:
+        return sync(engine, client, facets(settings))
+
+
+def log_results(results: dict[Facet, LoadResult]) -> None:
     for facet, result in results.items():
         log.info(
             "classification.loaded",
@@ -103,6 +101,24 @@ def main() -> int:
             updated=result.updated,
             unchanged=result.unchanged,
         )
+
+
+def main() -> int:
+    settings = get_settings()
+    configure(settings.log_format)
+    if not settings.sf1510_endpoint:
+        log.warning("classification.skipped", reason="no SF1510 endpoint (BS_SF1510_ENDPOINT)")
+        return 0
+    engine = make_engine(settings, pool_size=1)
+    try:
+        with audit_scope("sync:klassifikation"):
+            results = load(settings, engine)
+    except AdapterError as error:
+        log.error("classification.failed", error=f"{type(error).__name__}: {error}")
+        return 1
+    finally:
+        engine.dispose()
+    log_results(results)
     return 0
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import structlog
 from pyzeebe import ZeebeClient, create_insecure_channel
+from pyzeebe.errors import ZeebeDeadlineExceeded
 from pyzeebe.grpc_internals.types import DeployResourceResponse
 
 from api.logging import configure
@@ -33,12 +34,25 @@ def repository_resources() -> list[Path]:
     )
 
 
+DEPLOY_ATTEMPTS = 3
+
+
 async def deploy(settings: Settings, paths: Sequence[Path]) -> list[tuple[str, int, int]]:
-    """Deploy in one request (so a process and its forms land together)."""
+    """Deploy in one request (so a process and its forms land together).
+
+    On a loaded machine the broker may answer after the gateway's request timeout (15 s): the
+    deployment may still have been made. Deploying the same resources again is harmless (Zeebe
+    keeps an unchanged resource at its version), so a timed-out request is sent again."""
     channel = create_insecure_channel(grpc_address=settings.zeebe_gateway)
     try:
         client = ZeebeClient(channel, max_connection_retries=3)
-        response = await client.deploy_resource(*[str(p) for p in paths])
+        for attempt in range(1, DEPLOY_ATTEMPTS + 1):
+            try:
+                response = await client.deploy_resource(*[str(p) for p in paths])
+                break
+            except ZeebeDeadlineExceeded:
+                if attempt == DEPLOY_ATTEMPTS:
+                    raise
         return [
             (item.bpmn_process_id, item.version, item.process_definition_key)
             for item in response.deployments

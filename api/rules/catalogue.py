@@ -210,6 +210,14 @@ _RULES_2024 = (
         False,
         "den 1. i hver måned kl. 05 (UTC)",
     ),
+    # Not a statutory deadline: the nightly load of KLE and the kontoplan (klassifikation_sync).
+    Rule(
+        "I1",
+        "Daglig indlæsning af KLE og kontoplan",
+        "Klassifikation (SF1510), drift",
+        False,
+        "hver nat kl. 03 (UTC)",
+    ),
 )
 
 RULE_SETS = (RuleSet("2024.1", date(2024, 1, 1), _RULES_2024),)

@@ -61,7 +61,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         sf2900_simulator.create_app(folder=folder),
         sf1470_simulator.create_app(folder=folder),
         sf1510_simulator.create_app(folder=folder),
-        sts_simulator.create_app(),
+        sts_simulator.create_app(folder),
     ):
         app.router.routes.extend(simulator.router.routes)
     with serve(app) as base:
@@ -157,6 +157,14 @@ def test_token_is_fetched_once_and_kept_until_shortly_before_it_ends(base_url: s
         clock["now"] = first.expires - timedelta(minutes=4)  # within refresh_before (5 min)
         renewed = client.token(ENTITY_IDS["sf1520"])
         assert renewed is not first and client.issued == 3
+    # The simulator notes what it issued (no assertion, no key): the demo and tests read it.
+    notes = httpx.get(f"{base_url}/sts/issued", timeout=5).json()
+    assert [n["entity_id"] for n in notes[-3:]] == [
+        ENTITY_IDS["sf1520"],
+        ENTITY_IDS["sf2900"],
+        ENTITY_IDS["sf1520"],
+    ]
+    assert all(n["cvr"] == MUNICIPALITY_CVR and "TEST Kommune 901" in n["subject"] for n in notes)
 
 
 @pytest.mark.parametrize("service", sorted(ENTITY_IDS))
