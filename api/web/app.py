@@ -10,12 +10,20 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth.service import principal_for_token
 from api.deps import get_engine
-from api.web import auth_pages, overview, status_page
+from api.web import auth_pages, case_page, intake, leader, overview, search, status_page
 from api.web.render import HERE, render
 from api.web.session import LoginRequired, login_redirect, session_token
 
 # Every page router; a new page adds its router here.
-ROUTERS = (auth_pages.router, status_page.router, overview.router)
+ROUTERS = (
+    auth_pages.router,
+    status_page.router,
+    overview.router,
+    case_page.router,
+    intake.router,
+    search.router,
+    leader.router,
+)
 
 HEADINGS = {
     403: "Ingen adgang",

@@ -1,0 +1,146 @@
+"""/sager/{id}: the case page, and the quick entry of a journal note.
+
+The case is read exactly as GET /api/cases/{id} reads it (`get_case` in the caller's scope, then
+`case_view`), touched for the audit row; outside the caller's scope the answer is the same 404
+as for no case. A note is written through the journal-note API's own handler.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from api.cases import case_file
+from api.cases.service import case_view, get_case
+from api.cases.tables import advis
+from api.deps import UnitOfWork, require_roles
+from api.esdh.router import JournalNoteIn, write_case_journal_note
+from api.web import case_data
+from api.web.render import render
+from api.web.session import Csrf, PageUow
+
+router = APIRouter(include_in_schema=False)
+
+# Kinds of journal note: the kind is the note's title, so a quick note needs no title typed.
+NOTE_KINDS = (
+    "Telefonsamtale",
+    "Møde",
+    "Hjemmebesøg",
+    "Samtale med barnet",
+    "Mail eller brev",
+    "Sparring",
+    "Andet",
+)
+NOTE_FIELDS = {"title": "emne", "text": "tekst", "noted_on": "dato"}
+MESSAGES = {
+    "notat": "Journalnotatet er gemt og sendes til journalisering.",
+    "underretning": "Underretningen er modtaget og lagt på sagen.",
+}
+FLAG_LABELS = {"gentagen_bekymring": "Gentagen bekymring"}
+
+
+def case_in_scope(uow: UnitOfWork, case_id: uuid.UUID) -> Any:
+    row = get_case(uow.conn, uow.principal, case_id)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Sagen findes ikke")
+    uow.touch([row.id])
+    return row
+
+
+def _page(
+    request: Request,
+    uow: UnitOfWork,
+    row: Any,
+    *,
+    note: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    conn = uow.conn
+    view = case_view(conn, row)
+    child = view["child"]
+    documents = case_file.sources(conn, row.id)
+    names = case_data.process_names(conn, {p["bpmn_process_id"] for p in view["processes"]})
+    alerts = conn.execute(
+        select(advis).where(advis.c.case_id == row.id).order_by(advis.c.created_at.desc())
+    ).all()
+    context = {
+        "case": view,
+        "child": child,
+        "family": case_data.family(conn, uow.principal, row.child_id, child),
+        "flags": [FLAG_LABELS.get(f, f) for f in view["flags"] if f in FLAG_LABELS],
+        "open_deadlines": [d for d in view["deadlines"] if d["state"] == "open"],
+        "past_deadlines": [d for d in view["deadlines"] if d["state"] != "open"],
+        "alerts": [(a, case_data.rule_label(a.rule_id)) for a in alerts],
+        "documents": [d for d in documents if d.kind != "underretning"],
+        "reports": [d for d in documents if d.kind == "underretning"],
+        "chronology": case_data.chronology(conn, row.id, documents, view, names),
+        "notes": case_data.journal_notes(conn, row.id),
+        "process_names": names,
+        "note_kinds": NOTE_KINDS,
+        "note": note or {"kind": NOTE_KINDS[0], "noted_on": date.today().isoformat()},
+        "errors": errors or {},
+        "labels": {
+            "state": case_data.STATE_LABELS,
+            "measure": case_data.MEASURE_LABELS,
+            "process": case_data.PROCESS_STATES,
+        },
+        "message": MESSAGES.get(request.query_params.get("besked", "")),
+        "can_write": uow.principal.has("caseworker", "team_leader"),
+    }
+    uow.commit(status_code)
+    return render(request, "case/page.html", uow.principal, status_code=status_code, **context)
+
+
+@router.get("/sager/{case_id}", response_class=HTMLResponse)
+def case_page(case_id: uuid.UUID, request: Request, uow: PageUow) -> Response:
+    return _page(request, uow, case_in_scope(uow, case_id))
+
+
+def _note_errors(exc: ValidationError) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for error in exc.errors():
+        field = NOTE_FIELDS.get(str(error["loc"][0]) if error["loc"] else "", "tekst")
+        if error["type"] in ("string_too_short", "missing"):
+            errors[field] = "Skriv notatet." if field == "tekst" else "Udfyld feltet."
+        elif error["type"] == "string_too_long":
+            errors[field] = "Teksten er for lang."
+        else:
+            errors[field] = "Angiv en gyldig dato (åååå-mm-dd)."
+    return errors
+
+
+@router.post("/sager/{case_id}/notater", dependencies=[Csrf])
+def add_note(
+    case_id: uuid.UUID,
+    request: Request,
+    uow: PageUow,
+    kind: Annotated[str, Form()] = "",
+    emne: Annotated[str, Form()] = "",
+    tekst: Annotated[str, Form()] = "",
+    dato: Annotated[str, Form()] = "",
+) -> Response:
+    """A journalnotat: its kind (and an optional subject) is the title; nothing else to type."""
+    require_roles(uow, "caseworker", "team_leader")
+    row = case_in_scope(uow, case_id)
+    typed = {"kind": kind, "emne": emne, "tekst": tekst, "noted_on": dato}
+    if kind not in NOTE_KINDS:
+        return _page(
+            request, uow, row, note=typed, errors={"kind": "Vælg en type."}, status_code=400
+        )
+    title = f"{kind}: {emne.strip()}" if emne.strip() else kind
+    try:
+        data = JournalNoteIn(title=title, text=tekst.strip(), noted_on=dato or None)
+    except ValidationError as exc:
+        return _page(request, uow, row, note=typed, errors=_note_errors(exc), status_code=400)
+    if data.noted_on and data.noted_on > date.today():
+        errors = {"dato": "Datoen kan ikke ligge i fremtiden."}
+        return _page(request, uow, row, note=typed, errors=errors, status_code=400)
+    write_case_journal_note(row.id, data, uow)
+    return RedirectResponse(f"/sager/{row.id}?besked=notat#journal", status_code=303)
