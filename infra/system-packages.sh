@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the stack needs. Installs only what is missing, so a second run does nothing.
 set -euo pipefail
-packages=(postgresql redis-server chromium fonts-dejavu-core)
+packages=(postgresql redis-server chromium fonts-dejavu-core xmlsec1)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
