@@ -152,7 +152,11 @@ def lint(files: Sequence[tuple[str, str]]) -> dict[str, list[dict[str, str | Non
         raise LintUnavailableError("BPMN-lint svarede ikke i tide") from exc
     if result.returncode != 0:
         raise LintUnavailableError(f"BPMN-lint fejlede: {result.stderr[-500:]}")
-    return {entry["name"]: entry["problems"] for entry in json.loads(result.stdout)["results"]}
+    try:
+        results = json.loads(result.stdout)["results"]
+        return {entry["name"]: entry["problems"] for entry in results}
+    except (ValueError, KeyError, TypeError) as exc:
+        raise LintUnavailableError("BPMN-lint svarede ikke med et resultat") from exc
 
 
 def _shape(uploads: Sequence[Upload]) -> list[Problem]:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Depends, File, HTTPException, Request, UploadFile, status
+from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, UploadFile, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, insert, select
@@ -131,11 +131,13 @@ def create_deployment(
 
 
 @router.get("/api/deployments")
-def list_deployments(uow: Uow, limit: int = 50) -> list[dict[str, Any]]:
+def list_deployments(
+    uow: Uow, limit: Annotated[int, Query(ge=1, le=500)] = 50
+) -> list[dict[str, Any]]:
     """The record: who deployed which files (with their sha256) when, newest first."""
     require_roles(uow, *READERS)
     rows = uow.conn.execute(
-        select(deployment).order_by(deployment.c.deployed_at.desc()).limit(min(limit, 500))
+        select(deployment).order_by(deployment.c.deployed_at.desc()).limit(limit)
     ).all()
     files = uow.conn.execute(
         select(deployment_file).where(deployment_file.c.deployment_id.in_([r.id for r in rows]))

@@ -71,7 +71,10 @@ def version_xml(conn: Connection, bpmn_process_id: str, version: int | None) -> 
     query = select(d.c.version, d.c.process_definition_key, d.c.resource_name, d.c.bpmn_xml).where(
         d.c.bpmn_process_id == bpmn_process_id
     )
-    query = query.where(d.c.version == version) if version else query.order_by(d.c.version.desc())
+    if version is None:
+        query = query.order_by(d.c.version.desc())
+    else:
+        query = query.where(d.c.version == version)
     return conn.execute(query.limit(1)).first()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import time
+from pathlib import Path
 
 import pytest
 
@@ -117,3 +118,22 @@ def test_an_unreachable_broker_is_reported_as_unavailable() -> None:
     with pytest.raises(engine.EngineUnavailableError, match="intet er udrullet"):
         engine.deploy("127.0.0.1:9", [up("x.bpmn", m.process("unit_down"))])
     assert time.monotonic() - started < engine.DEPLOY_TIMEOUT_SECONDS
+
+
+def test_a_linter_that_cannot_run_or_answers_nonsense_is_unavailable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = [("x.bpmn", m.process("unit_lint"))]
+    nonsense = tmp_path / "nonsense.js"
+    nonsense.write_text("process.stdout.write('not json');\n")
+    monkeypatch.setattr(checks, "LINT_SCRIPT", nonsense)
+    with pytest.raises(checks.LintUnavailableError, match="ikke med et resultat"):
+        checks.lint(model)
+    failing = tmp_path / "failing.js"
+    failing.write_text("process.exit(3);\n")
+    monkeypatch.setattr(checks, "LINT_SCRIPT", failing)
+    with pytest.raises(checks.LintUnavailableError, match="fejlede"):
+        checks.lint(model)
+    monkeypatch.setattr(checks.shutil, "which", lambda _: None)
+    with pytest.raises(checks.LintUnavailableError, match="mangler"):
+        checks.lint(model)
