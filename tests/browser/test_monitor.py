@@ -1,0 +1,108 @@
+"""The operator's instance page in the browser: a failing job shows as an incident on the diagram;
+the operator sets the missing variable and retries, and the instance goes on (the token moves to
+the next element). The instance is started through the gateway's synchronous gRPC API (the
+Playwright loop rules out the harness's asyncio engine client)."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import grpc
+import pytest
+from playwright.sync_api import Page, expect
+from pyzeebe.proto import gateway_pb2, gateway_pb2_grpc
+
+from api.testdata.cpr import synthetic_child_cpr
+from tests.browser.conftest import LogIn
+from tests.harness.api import ApiClient
+from tests.harness.platform import Platform
+from tests.harness.waiting import eventually
+
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "drift.png"
+
+
+@pytest.fixture(scope="module")
+def operator_api(base_url: str) -> Iterator[ApiClient]:
+    client = ApiClient(base_url, "operator")
+    yield client
+    client.close()
+
+
+def start_failing(platform: Platform, case_id: str) -> int:
+    """`monitor_repair` without a token: its echo job fails once and becomes an incident."""
+    with grpc.insecure_channel(platform.endpoints.gateway) as channel:
+        response = gateway_pb2_grpc.GatewayStub(channel).CreateProcessInstance(
+            gateway_pb2.CreateProcessInstanceRequest(
+                bpmnProcessId="monitor_repair",
+                version=-1,
+                variables=json.dumps({"caseId": case_id}),
+            )
+        )
+    return int(response.processInstanceKey)
+
+
+def refresh_until(page: Page, check: str) -> None:
+    def shown() -> bool:
+        page.reload()
+        return page.locator(check).count() > 0
+
+    eventually(shown, what=check)
+
+
+def test_operator_retries_an_incident_from_the_instance_page(
+    platform: Platform,
+    signed_in: LogIn,
+    base_url: str,
+    caseworker_api: ApiClient,
+    operator_api: ApiClient,
+) -> None:
+    now = datetime.now(UTC)
+    created = caseworker_api.post(
+        "/api/underretninger",
+        {
+            "child_cpr": synthetic_child_cpr(uuid.uuid4().hex, now.date()),
+            "received_at": now.isoformat(),
+            "reporter_type": "private",
+            "concern": "Barnet virker sulten om morgenen.",
+        },
+    )
+    assert created.status_code == 201, created.text
+    key = start_failing(platform, created.json()["case_id"])
+    eventually(
+        lambda: operator_api.get("/api/incidents", instance=key).json()["items"],
+        what="the incident",
+    )
+
+    page = signed_in("operator")
+    page.goto(f"{base_url}/drift?proces=monitor_repair&haendelse=ja")
+    page.get_by_role("link", name=str(key)).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Instans {key}")
+    expect(page.locator("#diagram")).to_have_attribute("data-ready", "true")
+    expect(page.locator(".bs-incident-badge")).to_have_count(1)
+    expect(page.locator("#haendelse-tabel")).to_contain_text("Platform: ekko")
+
+    page.get_by_label("Navn").fill("token")
+    page.get_by_label("Værdi (JSON eller tekst)").fill("fra browseren")
+    page.get_by_role("button", name="Sæt variabel").click()
+    expect(page.get_by_role("status")).to_contain_text("Handlingen er udført")
+    refresh_until(page, "#variabel-tabel th:text-is('token')")
+
+    page.get_by_role("button", name="Genforsøg").click()
+    expect(page.get_by_role("status")).to_contain_text("Handlingen er udført")
+    refresh_until(page, ".bs-token")  # the token waits at the next element
+    expect(page.locator("#diagram")).to_have_attribute("data-ready", "true")
+    expect(page.locator(".bs-incident-badge")).to_have_count(0)
+    expect(page.locator("#haendelse-tabel")).to_contain_text("Løst")
+    expect(page.locator("#handling-tabel")).to_contain_text(re.compile("retry"))
+    expect(page.locator("#variabel-tabel")).to_contain_text("echoedToken")
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+    caseworker = signed_in("caseworker")
+    response = caseworker.goto(f"{base_url}/drift")
+    assert response is not None and response.status == 403
