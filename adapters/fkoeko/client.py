@@ -79,6 +79,7 @@ class Posted:
     amount: Decimal
     posting_date: date
     income_type: str | None = None
+    target: str | None = None  # the finance system that booked it: OPUS or PRISME
 
 
 @dataclass(frozen=True)
@@ -201,6 +202,7 @@ class FkOekoClient:
                     amount=Decimal(find("Beloeb") or "0"),
                     posting_date=date.fromisoformat(find("Bogfoeringsdato") or ""),
                     income_type=find("Indkomstart"),
+                    target=find("Maalsystem"),
                 )
             )
         return rows

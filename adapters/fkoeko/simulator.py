@@ -115,6 +115,7 @@ def create_app(folder: Path | None = None) -> FastAPI:
             "amount": find("Beloeb"),
             "posting_date": find("Bogfoeringsdato"),
             "income_type": find("Indkomstart") or None,
+            "target": find("Maalsystem"),
             "digest": hashlib.sha256(body).hexdigest(),
         }
         if faults["unavailable"] > 0:
@@ -149,6 +150,8 @@ def create_app(folder: Path | None = None) -> FastAPI:
             etree.SubElement(item, _tag("Bogfoeringsdato")).text = row["posting_date"]
             if row.get("income_type"):
                 etree.SubElement(item, _tag("Indkomstart")).text = row["income_type"]
+            if row.get("target"):
+                etree.SubElement(item, _tag("Maalsystem")).text = row["target"]
         return Response(
             etree.tostring(root, xml_declaration=True, encoding="utf-8"), media_type=_XML
         )

@@ -49,6 +49,7 @@ def test_a_posting_is_booked_and_read_back(endpoint: str) -> None:
     assert receipt.posted and receipt.reference and receipt.posting_id == POSTING.posting_id
     (posted,) = client.posted("bevilling-7")
     assert (posted.amount, posted.reference) == (Decimal("12500.00"), receipt.reference)
+    assert posted.target == "OPUS"
     assert client.posted("another-grant") == []
 
 

@@ -316,3 +316,36 @@ def test_a_decision_with_an_unconfigured_kontostreng_is_an_incident_that_says_so
     assert "ingen kontostreng" in failed.error_message
     assert "'aflastning'" in failed.error_message
     assert caseworker.get(f"/api/cases/{case_id}/grants").json() == []
+
+
+def test_each_municipality_posts_to_its_own_finance_system(
+    platform: Platform, caseworker: ApiClient
+) -> None:
+    """Nord (901) books in OPUS, Syd (902) in Prisme: one FK-ØKO route, the target per
+    municipality. Syd's run is started by its own message (Syd has no finance user in the
+    demo)."""
+    south = ApiClient(f"http://127.0.0.1:{platform.stack.ports.api}", "caseworker2")
+    try:
+        south_case, south_grant = granted(south, {**CONTACT, "price": 7000})
+        period = next_month(month_of(date.fromisoformat(south_grant["revisions"][0]["starts_on"])))
+        platform.engine.publish(
+            "udbetaling-koer",
+            "902",
+            {"period": f"{period:%Y-%m}", "municipalityId": "902"},
+            message_id=f"test-udbetaling-902-{south_grant['id']}",
+        )
+        payment(south, south_case, period, "matched")
+    finally:
+        south.close()
+    (posted,) = booked(platform, south_grant["id"])
+    assert posted.target == "PRISME"
+    north_case, north_grant = granted(caseworker, {**CONTACT, "price": 7100})
+    platform.engine.publish(
+        "udbetaling-koer",
+        "901",
+        {"period": f"{period:%Y-%m}", "municipalityId": "901"},
+        message_id=f"test-udbetaling-901-{north_grant['id']}",
+    )
+    payment(caseworker, north_case, period, "matched")
+    (posted,) = booked(platform, north_grant["id"])
+    assert posted.target == "OPUS"
