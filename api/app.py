@@ -25,6 +25,7 @@ from api.processes.router import router as processes_router
 from api.rules.router import router as rules_router
 from api.settings import Settings, get_settings
 from api.tasks.router import router as tasks_router
+from api.transfers.router import router as transfers_router
 from api.underretninger.router import router as underretninger_router
 from api.web.app import install as install_pages
 
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         rules_router,
         aktindsigt_router,
         esdh_router,
+        transfers_router,
         classification_router,
         modeler_router,
         finance_router,

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     # An empty endpoint switches the relay off.
     sf2900_endpoint: str = "http://127.0.0.1:8100/sf2900"
     sf1470_endpoint: str = "http://127.0.0.1:8100/sf1470"
+    # Where the case transfers routed to our municipalities are read (BL § 132; the SF2900
+    # simulator's /sf2900 under make run: adapters/sf2900/TRANSFER.md); empty: nothing is received.
+    sf2900_inbox_endpoint: str = ""
+    sf2900_inbox_poll_seconds: float = 2.0
     # token: OIOIDWS (production); context: the system certificate on the TLS connection.
     esdh_variant: Literal["context", "token"] = "context"
     # Our system's UUID in the municipality's organisation (FK Organisation), as the ESDH knows it.

@@ -150,6 +150,7 @@ class Stack:
                 "BS_SIMULATOR_DIR": str(self.root / "data" / "simulators"),
                 "BS_SF2900_ENDPOINT": f"http://127.0.0.1:{self.ports.simulators}/sf2900",
                 "BS_SF1470_ENDPOINT": f"http://127.0.0.1:{self.ports.simulators}/sf1470",
+                "BS_SF2900_INBOX_ENDPOINT": f"http://127.0.0.1:{self.ports.simulators}/sf2900",
                 "BS_SF1510_ENDPOINT": f"http://127.0.0.1:{self.ports.simulators}/sf1510",
                 # OIOIDWS: SF1520 and SF1510 take the production route, a token from the
                 # simulator STS with the TEST certificates (adapters/sts/README.md).

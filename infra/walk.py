@@ -4,7 +4,8 @@ Signs in as the development caseworker, receives an underretning about a synthet
 the 24-hour assessment in the duty queue, claims it, completes it, and shows the instance move on.
 Then the integrations: the CPR lookup with custody (SF1520), the kvittering sent by Digital Post
 with its delivery time, the assessment journalised at the ESDH (SF2900) with its index entry
-(SF1470), and a CPR move event that starts `flytning`. A second case gets a § 32 decision
+(SF1470), and a CPR move event that starts `flytning`; the case then goes through SF2900 to Demo
+Syd Kommune, whose caseworker takes it over (BL § 132). A second case gets a § 32 decision
 with its grant, whose payment for this month is posted through FK-ØKO and read back.
 """
 
@@ -155,6 +156,76 @@ def integrations(http: httpx.Client, simulators: str, case_id: str, child: str) 
         lambda: any(p["bpmn_process_id"] == "flytning" for p in page()["processes"]),
     )
     print("9. CPR-hændelse: familien er flyttet til kommune 902, og flytning er startet")
+    transfer(http, case_id)
+
+
+def signed_in(base_url: str, username: str) -> httpx.Client:
+    http = httpx.Client(base_url=base_url, timeout=30)
+    token = http.post("/api/auth/token", data={"username": username, "password": "demo"})
+    token.raise_for_status()
+    http.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+    return http
+
+
+def named_task(http: httpx.Client, name: str, case_id: str | None = None) -> Any:
+    params = {"case_id": case_id} if case_id else {}
+    tasks = http.get("/api/tasks", params=params).json()
+    return [t for t in tasks if t["name"] == name]
+
+
+def transfer(http: httpx.Client, case_id: str) -> None:
+    """The flytning sends the case through SF2900; Demo Syd receives it and takes it over."""
+    (summary,) = wait(
+        "the summary task", lambda: named_task(http, "Sagsresumé til den nye kommune", case_id)
+    )
+    http.post(
+        f"/api/tasks/{summary['id']}/complete",
+        json={
+            "summary": "Underretning fra skolen; afdækning i gang, forældrene samarbejder.",
+            "open_decisions": "Ingen afgørelser endnu.",
+        },
+    ).raise_for_status()
+    sent = wait(
+        "the package to be sent",
+        lambda: next(
+            (
+                p
+                for p in http.get(f"/api/cases/{case_id}/transfers").json()["sent"]
+                if p["status"] == "sent"
+            ),
+            None,
+        ),
+    )
+    print(
+        f"10. SF2900: sagen er sendt til kommune 902 som én overførsel "
+        f"({sent['documents']} dokumenter og følgeseddel med resumé)"
+    )
+    syd = signed_in(str(http.base_url), "caseworker2")
+
+    def arrived() -> Any:
+        for task in named_task(syd, "Modtag sag fra tidligere kommune"):
+            received = syd.get(f"/api/cases/{task['case_id']}/transfers").json()["received"]
+            if any(r["sender_case_id"] == case_id for r in received):
+                return task
+        return None
+
+    take_over = wait("the case to arrive in Demo Syd", arrived)
+    syd_case = take_over["case_id"]
+    hidden = http.get(f"/api/cases/{syd_case}").status_code
+    print(
+        f"11. Demo Syd Kommune: ny sag {syd_case} modtaget og startet ved besked "
+        f"(Demo Nord ser den ikke: HTTP {hidden})"
+    )
+    syd.post(
+        f"/api/tasks/{take_over['id']}/complete",
+        json={"responsible": "Sara Sagsbehandler", "meeting_needed": False},
+    ).raise_for_status()
+    wait(
+        "the take-over",
+        lambda: syd.get(f"/api/cases/{syd_case}/transfers").json()["received"][0]["taken_over_at"],
+    )
+    print("12. sagen er overtaget af Demo Syd; næste opgave: gennemgå igangværende afgørelser")
+    syd.close()
 
 
 def payments(base_url: str, simulators: str) -> None:

@@ -27,6 +27,7 @@ from workers import (
     payments,
     placement,
     platform,
+    transfers,
     underretning,
     youth,
 )
@@ -47,6 +48,7 @@ ROUTERS = (
     youth.router,
     payments.router,
     classification.router,
+    transfers.router,
 )
 RESTART_BACKOFF_MAX_S = 30.0
 
@@ -61,7 +63,7 @@ def _outbox_relay(
 # client on the worker's channel, stop) -> coroutine.
 BACKGROUND: tuple[
     Callable[[Resources, ZeebeClient, asyncio.Event], Coroutine[Any, Any, None]], ...
-] = (_outbox_relay, cpr_events.run, esdh.background)
+] = (_outbox_relay, cpr_events.run, esdh.background, transfers.background)
 
 
 async def supervise(stop: asyncio.Event) -> None:

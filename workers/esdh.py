@@ -68,23 +68,28 @@ def transaction_id(document_id: uuid.UUID, step: str) -> uuid.UUID:
     return uuid.uuid5(_KEYS, f"{document_id}:{step}")
 
 
-def from_settings(settings: Settings, engine: Engine | None = None) -> Esdh | None:
-    """The clients from the settings; None when ESDH is switched off (an empty endpoint). With
-    an engine, each call they make leaves an audit row (api.audit.adapters)."""
-    if not (settings.sf2900_endpoint and settings.sf1470_endpoint):
-        return None
+def client_options(settings: Settings) -> dict[str, Any]:
+    """What the SF2900 and SF1470 clients share: our system, the security variant, the TLS."""
     certificate = (
         (settings.esdh_certificate, settings.esdh_certificate_key or settings.esdh_certificate)
         if settings.esdh_certificate
         else None
     )
-    common: dict[str, Any] = {
+    return {
         "it_system_uuid": settings.esdh_it_system_uuid,
         "variant": settings.esdh_variant,
         "client_certificate": certificate,
         "ca_bundle": settings.esdh_ca_bundle,
         "timeout_seconds": settings.esdh_timeout_seconds,
     }
+
+
+def from_settings(settings: Settings, engine: Engine | None = None) -> Esdh | None:
+    """The clients from the settings; None when ESDH is switched off (an empty endpoint). With
+    an engine, each call they make leaves an audit row (api.audit.adapters)."""
+    if not (settings.sf2900_endpoint and settings.sf1470_endpoint):
+        return None
+    common = client_options(settings)
     return Esdh(
         sf2900=Sf2900Client(
             Sf2900Settings(

@@ -1,6 +1,7 @@
 """Job workers of a flytning (BL § 132): the handover deadline, the material, the handover."""
 
 import uuid
+from datetime import date
 
 from pyzeebe import Job, ZeebeTaskRouter
 from pyzeebe.errors import BusinessError
@@ -8,7 +9,10 @@ from pyzeebe.errors import BusinessError
 from adapters.digitalpost import Attachment, Recipient
 from api.calendar.working_days import COPENHAGEN
 from api.cases import moves
+from api.cases.decisions import latest_document
 from api.documents.pdf import document_list_lines, render_case_file
+from api.transfers import sending
+from workers import transfers
 from workers.base import task
 from workers.resources import resources, send_letter
 
@@ -31,14 +35,25 @@ def start() -> dict[str, object]:
     router,
     "flytning.send-material",
     label="Send sagen til den nye kommune",
-    errors=("unknown-municipality",),
-    timeout_ms=60_000,
+    errors=("unknown-municipality", "transfer-rejected"),
+    timeout_ms=120_000,
 )
-def send_material(caseId: str, newMunicipalityId: str, job: Job) -> dict[str, object]:
-    """The summary and the case file as a PDF by Digital Post to the new municipality's CVR
-    (to be replaced by SF2900 in the integrations issue). Sent once, however often retried."""
+def send_material(caseId: str, newMunicipalityId: str, movedOn: str, job: Job) -> dict[str, object]:
+    """The case package through SF2900 to the new municipality (`workers.transfers`); without
+    SF2900, the summary and the case file as a PDF by Digital Post to its CVR. Sent once,
+    however often retried."""
     res = resources()
     case_id = uuid.UUID(caseId)
+    if transfers.enabled():
+        try:
+            transfers.send_package(
+                case_id, newMunicipalityId, job.process_instance_key, transfers.moved_on(movedOn)
+            )
+        except moves.UnknownMunicipality:
+            raise BusinessError(
+                "unknown-municipality", "Den nye kommune har intet CVR-nummer i systemet"
+            ) from None
+        return {}
     try:
         with res.engine.begin() as conn:
             cvr = moves.receiving_cvr(conn, newMunicipalityId)
@@ -70,8 +85,12 @@ def send_material(caseId: str, newMunicipalityId: str, job: Job) -> dict[str, ob
 
 @task(router, "case.transfer", label="Overdrag sagen", timeout_ms=15_000)
 def transfer(caseId: str) -> dict[str, object]:
+    """Closed here; a package sent through SF2900 makes the case read-only from the handover."""
     res = resources()
+    case_id = uuid.UUID(caseId)
     today = res.clock.now().astimezone(COPENHAGEN).date()
     with res.engine.begin() as conn:
-        moves.transfer(conn, uuid.UUID(caseId), today)
+        moves.transfer(conn, case_id, today)
+        handover = latest_document(conn, case_id, "flytning_overdragelse")
+        sending.handed_over(conn, case_id, date.fromisoformat(str(handover["handover_date"])))
     return {}

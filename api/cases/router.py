@@ -16,6 +16,7 @@ from api.cases.service import case_view, get_case
 from api.cases.workflow import queue_message
 from api.deps import Uow, require_roles
 from api.processes.service import case_of_instance, instance_detail
+from api.transfers.router import refuse_after_handover
 
 router = APIRouter(prefix="/api/cases", tags=["sager"])
 
@@ -188,6 +189,7 @@ def start_decision(case_id: uuid.UUID, data: DecisionIn, uow: Uow) -> dict[str, 
     from the family; it runs through the one decision process like every other decision."""
     require_roles(uow, "caseworker", "team_leader")
     row = _case_in_scope(uow, case_id)
+    refuse_after_handover(uow.conn, row.id, clock.current().now().date())
     request_id = uuid.uuid4()
     variables = placements.decision_variables(uow.conn, row.id, clock.current().now().date())
     queue_message(

@@ -42,6 +42,7 @@ KIND_LABELS = {
     "ics": "Dokument",
     "brev": "Brev",
     "journalnotat": "Journalnotat",
+    "overdragelse": "Overdragelse",
 }
 
 

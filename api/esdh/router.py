@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from api.cases.service import get_case
 from api.deps import Uow, require_roles
 from api.esdh.queue import write_journal_note
+from api.transfers.router import refuse_after_handover
 
 router = APIRouter(prefix="/api/cases", tags=["sager"])
 
@@ -29,6 +30,7 @@ def write_case_journal_note(case_id: uuid.UUID, data: JournalNoteIn, uow: Uow) -
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Sagen findes ikke")
     uow.touch([row.id])
+    refuse_after_handover(uow.conn, row.id, date.today())
     note_id = write_journal_note(
         uow.conn,
         case_id=row.id,

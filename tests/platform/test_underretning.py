@@ -254,7 +254,15 @@ def test_readme_walk_runs(platform: Platform) -> None:
     assert "5. processen gik videre til 'Til afdækning'" in result.stdout
     assert "frist D1" in result.stdout
     assert "FK-ØKO: udbetalingen for" in result.stdout, result.stdout
-    for step in ("6. CPR (SF1520)", "7. Digital Post", "8. ESDH", "9. CPR-hændelse"):
+    for step in (
+        "6. CPR (SF1520)",
+        "7. Digital Post",
+        "8. ESDH",
+        "9. CPR-hændelse",
+        "10. SF2900",
+        "11. Demo Syd Kommune",
+        "12. sagen er overtaget",
+    ):
         assert step in result.stdout, result.stdout
 
 

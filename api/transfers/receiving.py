@@ -1,0 +1,219 @@
+"""The receiving side of a case transfer (BL § 132): a complete package becomes a case here.
+
+The case, the package with its documents and the engine message that starts `sagsmodtagelse`
+are written in one transaction, keyed by the package id: a package read again changes nothing.
+The new case gets its own id and number and is linked to the sender's (`transfer_in`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, insert, select, update
+
+from adapters.sf2900.transfer import ReceivedDocument, ReceivedForm
+from api.cases.tables import case, person
+from api.cases.workflow import queue_message
+from api.org.tables import municipality, org_unit
+from api.rules.catalogue import current as current_rules
+from api.transfers.audit import record
+from api.transfers.tables import transfer_document, transfer_in, transfer_out
+
+START_MESSAGE = "sagsmodtagelse-start"
+
+
+class NotForUs(Exception):
+    """The package names another receiver, or cannot become a case here; it is left alone."""
+
+
+def known(conn: Connection, package_id: uuid.UUID) -> bool:
+    return (
+        conn.execute(select(transfer_in.c.id).where(transfer_in.c.id == package_id)).first()
+        is not None
+    )
+
+
+def receive(
+    conn: Connection,
+    *,
+    municipality_id: str,
+    form: ReceivedForm,
+    documents: list[ReceivedDocument],
+    kle_subject: str,
+) -> uuid.UUID | None:
+    """The new (or this municipality's existing) case for the package; None if already taken."""
+    manifest = form.manifest
+    if known(conn, manifest.package_id):
+        return None
+    cvr = conn.execute(
+        select(municipality.c.cvr).where(municipality.c.id == municipality_id)
+    ).scalar()
+    if manifest.receiver_cvr != cvr:
+        raise NotForUs("the manifest names another receiving municipality")
+    if manifest.child_cpr is None:
+        raise NotForUs("the manifest names no child (an unborn child is sent by hand)")
+    unit = conn.execute(
+        select(org_unit)
+        .where(org_unit.c.municipality_id == municipality_id)
+        .order_by(org_unit.c.name)
+    ).first()
+    if unit is None:
+        raise NotForUs("the municipality has no team to receive the case")
+    child_id = _person(conn, manifest.child_cpr)
+    case_id = _case(conn, municipality_id, unit.id, child_id, kle_subject)
+    conn.execute(
+        insert(transfer_in).values(
+            id=manifest.package_id,
+            case_id=case_id,
+            municipality_id=municipality_id,
+            sender_cvr=manifest.sender_cvr,
+            sender_municipality=manifest.sender_municipality,
+            sender_case_id=manifest.sender_case_id,
+            sender_case_number=manifest.sender_case_number,
+            moved_on=manifest.moved_on,
+            summary_pdf=form.summary_pdf,
+            open_items=[
+                {
+                    "kind": i.kind,
+                    "title": i.title,
+                    "legal_basis": i.legal_basis,
+                    "since": i.since.isoformat(),
+                }
+                for i in manifest.open_items
+            ],
+        )
+    )
+    by_id = {d.document_id: d for d in documents}
+    for position, listed in enumerate(manifest.documents, start=1):
+        document = by_id[listed.document_id]
+        conn.execute(
+            insert(transfer_document).values(
+                id=uuid.uuid4(),
+                transfer_id=manifest.package_id,
+                position=position,
+                title=listed.title,
+                letter_date=listed.letter_date,
+                media_type=document.media_type,
+                content=document.content,
+            )
+        )
+    received = datetime.now(UTC)
+    queue_message(
+        conn,
+        name=START_MESSAGE,
+        correlation_key=str(case_id),
+        message_id=f"sagsmodtagelse-{manifest.package_id}",
+        variables={
+            "caseId": str(case_id),
+            "transferId": str(manifest.package_id),
+            "municipalityId": municipality_id,
+            "ruleSet": current_rules(received.date()).version,
+            "receivedAt": received.isoformat(),
+            "openItems": len(manifest.open_items),
+            "dutyGroup": unit.duty_group,
+            "leaderGroup": unit.leader_group,
+        },
+    )
+    record(conn, "transfer.received", case_id, f"sf2900:{manifest.sender_cvr}")
+    return case_id
+
+
+def _person(conn: Connection, cpr: str) -> uuid.UUID:
+    found = conn.execute(select(person.c.id).where(person.c.cpr == cpr)).scalar()
+    if found:
+        return uuid.UUID(str(found))
+    new_id = uuid.uuid4()
+    conn.execute(insert(person).values(id=new_id, cpr=cpr))
+    return new_id
+
+
+def _case(
+    conn: Connection, municipality_id: str, unit_id: uuid.UUID, child_id: uuid.UUID, kle: str
+) -> uuid.UUID:
+    """This municipality's case for the child and subject (enkeltsagsprincippet), else a new one."""
+    found = conn.execute(
+        select(case.c.id).where(
+            and_(
+                case.c.municipality_id == municipality_id,
+                case.c.child_id == child_id,
+                case.c.kle_subject == kle,
+            )
+        )
+    ).scalar()
+    if found:
+        conn.execute(update(case).where(case.c.id == found).values(status="open"))
+        return uuid.UUID(str(found))
+    new_id = uuid.uuid4()
+    year = datetime.now(UTC).year
+    conn.execute(
+        insert(case).values(
+            id=new_id,
+            case_number=f"{municipality_id}-{year}-{new_id.hex[:6].upper()}",
+            municipality_id=municipality_id,
+            org_unit_id=unit_id,
+            child_id=child_id,
+            kle_subject=kle,
+        )
+    )
+    return new_id
+
+
+def take_over(conn: Connection, transfer_id: uuid.UUID) -> None:
+    conn.execute(
+        update(transfer_in)
+        .where(transfer_in.c.id == transfer_id, transfer_in.c.taken_over_at.is_(None))
+        .values(taken_over_at=datetime.now(UTC))
+    )
+    case_id = conn.execute(
+        select(transfer_in.c.case_id).where(transfer_in.c.id == transfer_id)
+    ).scalar_one()
+    record(conn, "transfer.taken_over", case_id, "sagsmodtagelse")
+
+
+def transfers_view(conn: Connection, case_id: uuid.UUID) -> dict[str, Any]:
+    """What the case page shows: packages sent from the case, and the package it came from."""
+    sent = [
+        {
+            "id": str(r.id),
+            "to_municipality": r.receiving_municipality_id,
+            "status": r.status,
+            "documents": r.documents,
+            "error": r.last_error,
+            "created_at": r.created_at,
+            "sent_at": r.sent_at,
+            "handed_over_on": r.handed_over_on,
+        }
+        for r in conn.execute(
+            select(transfer_out)
+            .where(transfer_out.c.case_id == case_id)
+            .order_by(transfer_out.c.created_at)
+        )
+    ]
+    received = []
+    for r in conn.execute(
+        select(transfer_in)
+        .where(transfer_in.c.case_id == case_id)
+        .order_by(transfer_in.c.received_at)
+    ):
+        titles = conn.execute(
+            select(transfer_document.c.title)
+            .where(transfer_document.c.transfer_id == r.id)
+            .order_by(transfer_document.c.position)
+        ).scalars()
+        received.append(
+            {
+                "id": str(r.id),
+                "from_municipality": r.sender_municipality,
+                "sender_case_number": r.sender_case_number,
+                "sender_case_id": str(r.sender_case_id),
+                "moved_on": r.moved_on,
+                "received_at": r.received_at,
+                "taken_over_at": r.taken_over_at,
+                "open_items": r.open_items,
+                "documents": list(titles),
+                "summary_size": len(r.summary_pdf),
+            }
+        )
+    return {"sent": sent, "received": received}
