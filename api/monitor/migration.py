@@ -1,10 +1,11 @@
 """Moving a running instance to another version of its process.
 
-Zeebe 8.5 migrates an instance only when every active element maps onto an element of the same
-type in the target, and not an element with a timer boundary event or a call activity (with its
-child instance). Where it cannot, the operator may cancel and restart: a new instance of the
-target version, started at the same elements with the instance's process variables. The legal
-deadlines survive, because the timers are absolute dates computed from those variables.
+Zeebe 8.5 migrates an instance only when every active element is a service task, a user task
+or an embedded subprocess that maps onto an element of the same type in the target, without a
+timer boundary event; not a waiting catch event, and not a call activity (with its child).
+Where it cannot, the operator may cancel and restart: a new instance of the target version,
+started at the same elements with the instance's process variables. The legal deadlines
+survive, because the timers are absolute dates computed from those variables.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from api.projector import tables as rm
 from api.projector.mapping import BPMN_NS
 
 _CONTAINERS = {"SUB_PROCESS", "EVENT_SUB_PROCESS", "PROCESS"}
+# What 8.5 migrates (service and user tasks, embedded subprocesses, with their incidents);
+# catch events, receive tasks and event-based gateways came in 8.6.
+MIGRATABLE = {"SERVICE_TASK", "USER_TASK", "SUB_PROCESS"}
 _TAGS = {
     "serviceTask": "SERVICE_TASK",
     "userTask": "USER_TASK",
@@ -64,6 +68,8 @@ def blockers(source: Diagram, target: Diagram, active: list[Any], version: int) 
             continue
         if e.element_type == "CALL_ACTIVITY":
             found.append(f"{e.element_id}: kaldeaktivitet med en underproces")
+        elif e.element_type not in MIGRATABLE:
+            found.append(f"{e.element_id}: Zeebe 8.5 kan ikke flytte denne slags element")
         target_type = target.type_of(e.element_id)
         if target_type is None:
             found.append(f"{e.element_id}: findes ikke i version {version}")
