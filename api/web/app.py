@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth.service import principal_for_token
 from api.deps import get_engine
-from api.web import auth_pages, drift, case_page, intake, leader, overview, search, status_page
+from api.web import auth_pages, case_page, drift, intake, leader, overview, search, status_page
 from api.web.render import HERE, render
 from api.web.session import LoginRequired, login_redirect, session_token
 
