@@ -204,7 +204,14 @@ def chronology(
     """The case's history, newest first: reports and documents, decisions, measures, letters,
     processes started and ended, deadlines met or breached, and journal notes."""
     entries = [
-        Entry(d.at, "Underretning" if d.kind == "underretning" else "Dokument", d.title)
+        Entry(d.at, "Dokument", d.title)
+        if d.reporter is None
+        else Entry(
+            d.at,
+            "Underretning",
+            "Underretning modtaget",
+            case_file.REPORTER_TYPES.get(d.reporter.kind, d.reporter.kind),
+        )
         for d in documents
     ]
     for m in conn.execute(select(measure).where(measure.c.case_id == case_id)):

@@ -11,13 +11,14 @@ import uuid
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request, status
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
 from api.cases import case_file
-from api.cases.service import case_view, get_case
+from api.cases.router import _case_in_scope as case_in_scope
+from api.cases.service import case_view
 from api.cases.tables import advis
 from api.deps import UnitOfWork, require_roles
 from api.esdh.router import JournalNoteIn, write_case_journal_note
@@ -43,14 +44,6 @@ MESSAGES = {
     "underretning": "Underretningen er modtaget og lagt på sagen.",
 }
 FLAG_LABELS = {"gentagen_bekymring": "Gentagen bekymring"}
-
-
-def case_in_scope(uow: UnitOfWork, case_id: uuid.UUID) -> Any:
-    row = get_case(uow.conn, uow.principal, case_id)
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Sagen findes ikke")
-    uow.touch([row.id])
-    return row
 
 
 def _page(

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from api.cases.case_file import REPORTER_TYPES
 from api.cases.cpr import CprNumber
 from api.cases.tables import case, person, underretning
 from api.deps import SettingsDep, UnitOfWork, require_roles
@@ -25,7 +26,6 @@ from api.web.session import Csrf, PageUow
 
 router = APIRouter(include_in_schema=False)
 
-REPORTER_TYPES = {"professional": "Fagperson", "private": "Privatperson", "anonymous": "Anonym"}
 # The intake model's fields -> the page's fields, so an error lands at the right field.
 FIELDS = {
     "received_at": "modtaget",

@@ -8,6 +8,7 @@ engine's user-task API, exactly as the task API does; the read model follows wit
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -211,6 +212,27 @@ def _hand_over(uow: UnitOfWork, request: Request, task: Task, to: Any) -> None:
         raise HTTPException(503, detail=task_api.ENGINE_DOWN) from exc
 
 
+SETTLE_SECONDS = 3.0
+
+
+def _settle(uow: UnitOfWork, keys: list[int], username: str) -> None:
+    """After the commit: wait briefly until the read model shows the tasks with their new
+    assignee, so the page the leader is sent back to shows the reassignment."""
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while keys and time.monotonic() < deadline:
+        behind = uow.conn.execute(
+            select(rm.user_task.c.user_task_key).where(
+                rm.user_task.c.user_task_key.in_(keys),
+                rm.user_task.c.state == service.OPEN,
+                rm.user_task.c.assignee.is_distinct_from(username),
+            )
+        ).first()
+        uow.conn.rollback()
+        if behind is None:
+            return
+        time.sleep(0.1)
+
+
 def _code(exc: HTTPException) -> str:
     for code, (_, text) in MESSAGES.items():
         if exc.detail == text:
@@ -236,6 +258,7 @@ def reassign(
         uow.commit(exc.status_code)
         return _back(_code(exc))
     uow.commit()
+    _settle(uow, [task.key], to.username)
     return _back("tildelt")
 
 
@@ -257,14 +280,16 @@ def cover(
         return _back("samme")
     tasks = service.list_tasks(uow.conn, uow.principal, assignee=fra)
     uow.touch(t.case_id for t in tasks)
-    moved, failed = 0, 0
+    moved: list[int] = []
+    failed = 0
     for task in tasks:
         try:
             _hand_over(uow, request, task, members[til])
-            moved += 1
+            moved.append(task.key)
         except HTTPException:
             failed += 1
     uow.commit(200 if not failed else 207)
+    _settle(uow, moved, til)
     if not tasks:
         return _back("ingen")
-    return _back("delvist" if failed else "daekket", moved)
+    return _back("delvist" if failed else "daekket", len(moved))

@@ -60,6 +60,9 @@ def test_leader_sees_caseload_and_compliance_and_reassigns_a_task(
         "button", name="Tildel"
     ).click()
     expect(page.get_by_role("status")).to_contain_text("Opgaven er tildelt")
+    # The page the leader comes back to already shows the new assignee.
+    row = page.locator("#opgaver-tabel tr").filter(has=page.locator(f"#tildel-{task['id']}"))
+    expect(row.locator("td").nth(3)).to_have_text("Mads Myndighed")
     assigned(leader_api, case_id, "caseworker3")
 
 

@@ -3,11 +3,16 @@ the user may see."""
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+import uuid
 
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from api.audit.tables import audit_event
 from tests.browser.cases import looked_up, new_cpr, receive, record_requests
 from tests.browser.conftest import LogIn
 from tests.harness.api import ApiClient
+from tests.harness.platform import Platform
 
 
 def search(page: Page, base_url: str, text: str) -> None:
@@ -17,7 +22,7 @@ def search(page: Page, base_url: str, text: str) -> None:
 
 
 def test_search_by_cpr_finds_the_case_and_the_cpr_is_never_in_a_url(
-    signed_in: LogIn, base_url: str, caseworker_api: ApiClient
+    signed_in: LogIn, base_url: str, caseworker_api: ApiClient, platform: Platform
 ) -> None:
     cpr = new_cpr()
     case_id = receive(caseworker_api, cpr)["case_id"]
@@ -32,6 +37,16 @@ def test_search_by_cpr_finds_the_case_and_the_cpr_is_never_in_a_url(
     expect(page).to_have_url(f"{base_url}/sager/{case_id}")
     assert urls, "the request log recorded nothing"
     assert not [u for u in urls if cpr in u or cpr[:6] in u], urls
+    # The search is audited with the case it found, the case page with the case it showed.
+    with platform.db.connect() as conn:
+        audited = conn.execute(
+            select(audit_event.c.method, audit_event.c.path).where(
+                audit_event.c.username == "caseworker",
+                audit_event.c.case_ids.contains([uuid.UUID(case_id)]),
+            )
+        ).all()
+    assert ("POST", "/soeg") in audited
+    assert ("GET", f"/sager/{case_id}") in audited
 
 
 def test_search_by_name_and_by_case_number(
