@@ -4,6 +4,12 @@
 # Idempotent: `npm ci` only when the lock changed, a build only when a source is newer than its stamp.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# bpmn/lint's packages first: the modeler bundle compiles its lint config from them, and the API's
+# deploy check runs them (api/modeler/lint.js), so `make run` needs them as much as `make test`.
+if [ ! -f bpmn/lint/node_modules/.package-lock.json ] || [ bpmn/lint/package-lock.json -nt bpmn/lint/node_modules/.package-lock.json ]; then
+  echo "frontend: npm ci in bpmn/lint"
+  (cd bpmn/lint && npm ci --no-audit --no-fund --loglevel=error)
+fi
 shopt -s nullglob
 for project in api/*/frontend; do
   [ -f "$project/package.json" ] || continue

@@ -10,7 +10,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth.service import principal_for_token
 from api.deps import get_engine
-from api.web import auth_pages, case_page, drift, intake, leader, overview, search, status_page
+from api.web import (
+    auth_pages,
+    case_page,
+    drift,
+    intake,
+    leader,
+    modellering,
+    overview,
+    search,
+    status_page,
+)
 from api.web.render import HERE, render
 from api.web.session import LoginRequired, login_redirect, session_token
 
@@ -24,6 +34,7 @@ ROUTERS = (
     search.router,
     leader.router,
     drift.router,
+    modellering.router,
 )
 
 HEADINGS = {
