@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from adapters.sts.testcerts import ENTITY_IDS
 from api.audit.tables import audit_event
+from api.testdata.cpr import NOT_FOUND as CPR_NOT_FOUND
 from tests.harness.api import ApiClient
 from tests.harness.platform import Platform
 from tests.harness.waiting import eventually
@@ -54,6 +55,22 @@ def test_a_cpr_lookup_by_the_process_leaves_an_audit_row(
     assert row.case_ids == [uuid.UUID(case_id)] and row.user_id is None
     text = json.dumps({key: str(value) for key, value in row._mapping.items()})
     assert body["child_cpr"] not in text and not DIGITS.search(text)
+
+
+def test_a_lookup_cpr_does_not_answer_is_audited_as_not_found(
+    platform: Platform, caseworker: ApiClient
+) -> None:
+    """CPR does not know the number (the diagram asks to identify the child): the row says 404,
+    and the reserved number is not in it."""
+    case_id = receive(caseworker, report(cpr=CPR_NOT_FOUND))["case_id"]
+    open_task(caseworker, case_id, "Identificér barnet")
+    (row,) = eventually(
+        lambda: adapter_rows(platform, case_id, "adapter.sf1520.PersonLookup"),
+        what="the audit row of the CPR lookup",
+    )
+    assert (row.path, row.status_code) == ("job:cpr.lookup-person", 404)
+    text = json.dumps({key: str(value) for key, value in row._mapping.items()})
+    assert CPR_NOT_FOUND not in text
 
 
 def test_the_cpr_lookup_used_a_token_from_the_sts(

@@ -13,6 +13,7 @@ from pyzeebe.proto import gateway_pb2, gateway_pb2_grpc
 
 from api.projector import tables as rm
 from api.testdata.cpr import synthetic_child_cpr
+from infra.stack import port_open
 from tests.harness.api import ApiClient
 from tests.harness.platform import Platform
 from tests.harness.readmodel import rows
@@ -66,6 +67,8 @@ def test_cpr_down_becomes_an_incident_and_the_process_goes_on_after_repair(
         }
     finally:
         platform.stack.start_app("simulators")
+    # The operator retries once CPR answers again (the simulators take a moment to listen).
+    eventually(lambda: port_open(platform.stack.ports.simulators), what="the simulators back")
     resolve(platform, incident.job_key, incident.incident_key)
     task_named(caseworker, case_id, "24-timers vurdering")
     resolved = eventually(
