@@ -14,6 +14,7 @@ from api.auth.router import router as auth_router
 from api.cases.router import router as cases_router
 from api.classification.router import router as classification_router
 from api.db import make_engine, make_redis
+from api.dst.router import router as dst_router
 from api.engine.user_tasks import UserTasks
 from api.esdh.router import router as esdh_router
 from api.finance.router import router as finance_router
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         rules_router,
         aktindsigt_router,
         esdh_router,
+        dst_router,
         transfers_router,
         classification_router,
         modeler_router,

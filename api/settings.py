@@ -127,6 +127,15 @@ class Settings(BaseSettings):
     digitalpost_certificate: str | None = None
     digitalpost_authority_cvr: str | None = None
     digitalpost_exttest: bool = False
+    # Danmarks Statistik (BEK 1295/2023): the daily event files (D27). The contract simulator
+    # under make run and in tests; in production DST's system-to-system reception with the
+    # certificate variant (the municipality's system certificate, PEM with its key). Empty: the
+    # daily run records nothing and sends nothing.
+    dst_endpoint: str = "http://127.0.0.1:8100/dst"
+    dst_variant: Literal["certificate", "credential"] = "credential"
+    dst_credential: SecretStr = SecretStr("boernesag-test-dst")
+    dst_certificate: str | None = None
+    dst_timeout_seconds: float = 30.0
     # The local Digital Post mailbox (development, and e-mail recipients).
     mailbox_dir: str = ".runtime/mailbox"
     # FK-ØKO: payments posted to the municipality's OPUS or Prisme (municipality.finance_system)

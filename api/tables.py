@@ -4,6 +4,7 @@ from api.audit import tables as audit_tables
 from api.auth import tables as auth_tables
 from api.cases import tables as case_tables
 from api.classification import tables as classification_tables
+from api.dst import tables as dst_tables
 from api.esdh import tables as esdh_tables
 from api.finance import tables as finance_tables
 from api.model import metadata
@@ -17,6 +18,7 @@ __all__ = [
     "auth_tables",
     "case_tables",
     "classification_tables",
+    "dst_tables",
     "esdh_tables",
     "finance_tables",
     "metadata",

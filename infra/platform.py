@@ -162,6 +162,8 @@ class Stack:
                 # data/simulators/sf1601 (adapters.digitalpost.simulator.read_message).
                 "BS_DIGITALPOST_ENDPOINT": f"http://127.0.0.1:{self.ports.simulators}/sf1601",
                 "BS_MAILBOX_DIR": str(self.root / "data" / "mailbox"),
+                # Event files to Danmarks Statistik go to the DST simulator (data/simulators/dst).
+                "BS_DST_ENDPOINT": f"http://127.0.0.1:{self.ports.simulators}/dst",
             }
         )
         return env

@@ -105,6 +105,7 @@ def main(argv: list[str]) -> int:
             f"{deadline['state']}"
         )
     integrations(http, args.simulators_url, case_id, child)
+    statistics(args.base_url)
     payments(args.base_url, args.simulators_url)
     return 0
 
@@ -314,6 +315,29 @@ def payments(base_url: str, simulators: str) -> None:
         f"FK-ØKO: udbetalingen for {period} ({paid['amount']} kr.) er bogført i OPUS som "
         f"{paid['reference']} og afstemt ({booked.text.count('<Bogfoert>')} postering i "
         f"simulatoren)"
+    )
+
+
+def statistics(base_url: str) -> None:
+    """Danmarks Statistik: an operator asks for a run now, and the file is accepted."""
+    http = httpx.Client(base_url=base_url, timeout=30)
+    token = http.post("/api/auth/token", data={"username": "operator", "password": "demo"})
+    token.raise_for_status()
+    http.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+    known = {d["delivery_id"] for d in http.get("/api/dst/leveringer").json()}
+    http.post("/api/dst/koersler").raise_for_status()
+
+    def accepted() -> Any:
+        found = http.get("/api/dst/leveringer").json()
+        return next(
+            (d for d in found if d["delivery_id"] not in known and d["status"] == "accepted"),
+            None,
+        )
+
+    file = wait("an accepted DST file", accepted, seconds=120)
+    print(
+        f"Danmarks Statistik: levering {file['delivery_id']} med {file['event_count']} "
+        "hændelser er godkendt"
     )
 
 

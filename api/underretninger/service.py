@@ -12,6 +12,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from api.auth.principal import Principal
 from api.calendar import WorkingCalendar, add_working_days
+from api.calendar.working_days import COPENHAGEN
+from api.cases.statistics import note_event
 from api.cases.tables import case, outbox, person, underretning
 from api.classification.service import require as require_classification
 from api.org.tables import municipality, org_unit
@@ -172,6 +174,15 @@ def receive(
         )
     )
     _flag_repeat_concern(conn, case_id, data.received_at)
+    # For Danmarks Statistik (BEK 1295/2023): the underretning, dated the day it was received.
+    note_event(
+        conn,
+        case_id=case_id,
+        subject="underretning",
+        subject_id=underretning_id,
+        event="start",
+        occurred_on=data.received_at.astimezone(COPENHAGEN).date(),
+    )
     ids = Received(case_id, underretning_id)
     conn.execute(
         insert(outbox).values(

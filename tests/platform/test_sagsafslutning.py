@@ -40,7 +40,8 @@ def test_a_case_closes_with_its_reason_and_dst_end_event(
     eventually(lambda: status_of(platform, case_id) == "closed")
     events = caseworker.get(f"/api/cases/{case_id}").json()["statistics_events"]
     assert [(e["subject"], e["event"], e["code"]) for e in events] == [
-        ("sag", "end", "intet_behov")
+        ("underretning", "start", ""),
+        ("sag", "end", "intet_behov"),
     ]
     again = caseworker.post(f"/api/cases/{case_id}/close", {})
     assert again.status_code == 409

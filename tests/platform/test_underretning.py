@@ -264,6 +264,7 @@ def test_readme_walk_runs(platform: Platform) -> None:
         "12. sagen er overtaget",
     ):
         assert step in result.stdout, result.stdout
+    assert "Danmarks Statistik: levering 901-" in result.stdout
 
 
 def test_repeat_concern_flags_the_case(platform: Platform, caseworker: ApiClient) -> None:
