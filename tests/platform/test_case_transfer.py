@@ -8,25 +8,36 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import insert, select, update
 
+from adapters.sagdok import SagDokCase, SagDokDocument
 from adapters.sf2900 import Sf2900Client, Sf2900Settings
-from adapters.sf2900.transfer import Sf2900Inbox
+from adapters.sf2900.transfer import (
+    Manifest,
+    ManifestDocument,
+    ReceivedForm,
+    Sf2900Inbox,
+    TransferForm,
+)
 from api.cases import case_file
 from api.cases.tables import measure
 from api.org.tables import municipality
+from api.testdata.cpr import synthetic_cpr
+from api.transfers import receiving
 from api.transfers.tables import transfer_in, transfer_out
+from tests.adapters.sagdok_samples import IT_SYSTEM
 from tests.harness.api import ApiClient
 from tests.harness.platform import Platform
 from tests.harness.waiting import eventually
 from tests.platform.test_flytning import HANDOVER, SUMMARY, move
 from tests.platform.test_investigation import complete, instances, start_underretning, task_named
 from tests.platform.test_sagsafslutning import status_of
-from workers.transfers import deliver
+from workers.transfers import deliver, receive_once
 
 SYD_CVR = "90200002"
 TAKE_OVER = {"responsible": "Team Syd, modtagelsen", "meeting_needed": True}
@@ -232,7 +243,7 @@ def test_a_retried_send_is_not_delivered_twice(
         ).one()
     settings = Sf2900Settings(
         endpoint=sf2900_base,
-        it_system_uuid="00000000-0000-4000-8000-0000000e5d40",
+        it_system_uuid=IT_SYSTEM,
         variant="context",
     )
     with Sf2900Client(settings) as client:
@@ -251,3 +262,108 @@ def test_a_retried_send_is_not_delivered_twice(
     (only,) = transfers(caseworker, case_id)["sent"]
     assert only["id"] == package["id"] and only["status"] == "sent"
     assert len(received_case(platform, package["id"])) == 36
+
+
+def _package_by_hand(
+    *, receiver_in_manifest: str = SYD_CVR
+) -> tuple[list[SagDokDocument], TransferForm]:
+    """A package from Nord, built by hand: one document and the følgeseddel."""
+    package_id = uuid.uuid4()
+    sag = SagDokCase(
+        case_id=uuid.uuid4(),
+        case_number="901-2026-HAND01",
+        title="Børnesag 901-2026-HAND01",
+        kle_subject="34.10.10",
+        action_facet="G01",
+        municipality_cvr="90100001",
+        child_cpr=synthetic_cpr(uuid.uuid4().hex),
+    )
+    documents = [
+        SagDokDocument(
+            document_id=uuid.uuid4(),
+            case=sag,
+            title="Underretning",
+            document_type="Notat",
+            direction="Udgaaende",
+            letter_date=date.today(),
+            registered_at=datetime.now(UTC),
+            filename="underretning.pdf",
+            content=b"%PDF-1.7\n% underretning\n",
+        )
+    ]
+    form = TransferForm(
+        case=sag,
+        manifest=Manifest(
+            package_id=package_id,
+            sender_cvr="90100001",
+            sender_municipality="Demo Nord Kommune",
+            receiver_cvr=receiver_in_manifest,
+            sender_case_id=sag.case_id,
+            sender_case_number=sag.case_number,
+            child_cpr=sag.child_cpr,
+            moved_on=date.today(),
+            documents=tuple(
+                ManifestDocument(d.document_id, d.title, d.letter_date) for d in documents
+            ),
+        ),
+        title="Overdragelse ved flytning",
+        summary_pdf=b"%PDF-1.7\n% resume\n",
+    )
+    return documents, form
+
+
+def send_documents_of(
+    client: Sf2900Client, documents: list[SagDokDocument], form: TransferForm
+) -> None:
+    for document in documents:
+        client.send_document(
+            document,
+            transaction_id=uuid.uuid5(form.manifest.package_id, str(document.document_id)),
+            routing_cvr=SYD_CVR,
+            case_suggestion=form.manifest.package_id,
+        )
+
+
+def test_an_incomplete_package_waits_for_its_documents(
+    platform: Platform, sf2900_base: str, inbox: Sf2900Inbox
+) -> None:
+    documents, form = _package_by_hand()
+    client = Sf2900Client(
+        Sf2900Settings(endpoint=sf2900_base, it_system_uuid=IT_SYSTEM, variant="context")
+    )
+    # The følgeseddel first, alone (it is normally sent last).
+    client.send_transfer_form(
+        form, transaction_id=uuid.uuid5(form.manifest.package_id, "foelgeseddel")
+    )
+    assert receive_once(platform.db, inbox, "34.10.10") == 0
+    with platform.db.connect() as conn:
+        assert not receiving.known(conn, form.manifest.package_id)
+    send_documents_of(client, documents, form)  # the rest arrives: now it is taken
+    syd_case = received_case(platform, str(form.manifest.package_id))
+    assert eventually(lambda: instances(platform, syd_case, "sagsmodtagelse"))
+    client.close()
+
+
+def test_a_package_that_cannot_be_a_case_here_is_refused_and_writes_nothing(
+    platform: Platform,
+) -> None:
+    """A manifest naming another receiving municipality, or no child (an unborn child): the
+    package is left in SF2900's queue (the loop logs why) and nothing is written."""
+    _, form = _package_by_hand(receiver_in_manifest="90100001")
+    received = ReceivedForm(
+        form_id=form.manifest.package_id,
+        sender_cvr="90100001",
+        title=form.title,
+        summary_pdf=form.summary_pdf,
+        manifest=form.manifest,
+    )
+    unborn = replace(
+        received, manifest=replace(form.manifest, receiver_cvr=SYD_CVR, child_cpr=None)
+    )
+    for refused, why in ((received, "another receiving"), (unborn, "no child")):
+        with platform.db.begin() as conn, pytest.raises(receiving.NotForUs, match=why):
+            receiving.receive(
+                conn, municipality_id="902", form=refused, documents=[], kle_subject="34.10.10"
+            )
+    with platform.db.connect() as conn:
+        assert not receiving.known(conn, form.manifest.package_id)
