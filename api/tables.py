@@ -12,6 +12,7 @@ from api.modeler import tables as modeler_tables
 from api.monitor import tables as monitor_tables
 from api.org import tables as org_tables
 from api.transfers import tables as transfer_tables
+from api.web import tables as web_tables
 
 __all__ = [
     "audit_tables",
@@ -26,4 +27,5 @@ __all__ = [
     "monitor_tables",
     "org_tables",
     "transfer_tables",
+    "web_tables",
 ]

@@ -20,6 +20,7 @@ from api.web import (
     overview,
     search,
     status_page,
+    task_page,
 )
 from api.web.render import HERE, render
 from api.web.session import LoginRequired, login_redirect, session_token
@@ -29,6 +30,7 @@ ROUTERS = (
     auth_pages.router,
     status_page.router,
     overview.router,
+    task_page.router,
     case_page.router,
     intake.router,
     search.router,

@@ -1,15 +1,153 @@
-"""/ Mit overblik: my tasks, the team's duty queue and the deadlines."""
+"""/ Mit overblik: my tasks, the team's duty queue and the deadlines; claim, unclaim, reassign.
+
+The lists come from the task service (scoped like GET /api/tasks), the actions go through the
+task API's own handlers, so a page does exactly what the API does, audited the same way.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+import time
+import uuid
+from collections.abc import Callable
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert
+
+from api import clock
+from api.deps import UnitOfWork, require_roles
+from api.engine.user_tasks import EngineUnavailable, TaskConflict, TaskGone
+from api.org.tables import app_user, org_unit, user_role
+from api.projector import tables as rm
+from api.tasks import router as task_api
 from api.tasks import service
+from api.web.cards import BUCKETS, FLAG_LABELS, Card, build_cards
 from api.web.render import home_for, render
-from api.web.session import PageUow
+from api.web.session import Csrf, PageUow
+from api.web.tables import saved_filter
 
 router = APIRouter(include_in_schema=False)
+
+# Messages after an action, by code in the redirect (?besked=...): never free text in a URL.
+MESSAGES = {
+    "taget": ("success", "Opgaven er nu din."),
+    "sluppet": ("success", "Opgaven er lagt tilbage i teamets kø."),
+    "tildelt": ("success", "Opgaven er tildelt."),
+    "filter_gemt": ("success", "Filteret er gemt."),
+    "filter_slettet": ("success", "Filteret er slettet."),
+    "afsluttet": ("success", "Opgaven er afsluttet."),
+    "optaget": ("error", task_api.TAKEN),
+    "lukket": ("error", task_api.GONE),
+    "motor": ("error", task_api.ENGINE_DOWN),
+    "involveret": ("error", task_api.INVOLVED),
+    "ingen_adgang": ("error", "Det har du ikke adgang til."),
+    "findes_ikke": ("error", "Opgaven findes ikke."),
+    "ukendt_kollega": ("error", "Vælg en medarbejder fra dit team."),
+}
+FILTER_KEYS = ("frist", "opgave", "flag")
+# How long an action waits for the read model to show its effect before the page reloads.
+SETTLE_SECONDS = 5.0
+
+
+def _criteria(params: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """The known, valid filter fields; plus a Danish note for each value that was ignored."""
+    chosen = {k: params[k] for k in FILTER_KEYS if params.get(k)}
+    problems = []
+    if chosen.get("frist") and chosen["frist"] not in BUCKETS:
+        problems.append("Ukendt frist i filteret; den er ignoreret.")
+        del chosen["frist"]
+    if chosen.get("flag") and chosen["flag"] not in FLAG_LABELS:
+        problems.append("Ukendt markering i filteret; den er ignoreret.")
+        del chosen["flag"]
+    return chosen, problems
+
+
+def _matches(card: Card, criteria: dict[str, str]) -> bool:
+    return (
+        (not criteria.get("frist") or card.bucket == criteria["frist"])
+        and (not criteria.get("opgave") or card.task.name == criteria["opgave"])
+        and (not criteria.get("flag") or criteria["flag"] in card.flags)
+    )
+
+
+def _unit(uow: UnitOfWork) -> Any:
+    return uow.conn.execute(
+        select(org_unit).where(org_unit.c.id == uow.principal.org_unit_id)
+    ).one()
+
+
+def _colleagues(uow: UnitOfWork) -> list[Any]:
+    """Who a leader may hand a task to: active caseworkers and leaders of the same team."""
+    return list(
+        uow.conn.execute(
+            select(app_user.c.username, app_user.c.display_name)
+            .join(user_role, user_role.c.user_id == app_user.c.id)
+            .where(
+                app_user.c.org_unit_id == uow.principal.org_unit_id,
+                app_user.c.active.is_(True),
+                user_role.c.role.in_(("caseworker", "team_leader")),
+            )
+            .distinct()
+            .order_by(app_user.c.display_name)
+        )
+    )
+
+
+def _page(
+    request: Request,
+    uow: UnitOfWork,
+    form_error: str | None = None,
+    status_code: int = 200,
+    params: dict[str, str] | None = None,
+) -> Response:
+    principal = uow.principal
+    criteria, problems = _criteria(dict(request.query_params) if params is None else params)
+    unit = _unit(uow)
+    groups = [unit.duty_group] + ([unit.leader_group] if principal.has("team_leader") else [])
+    tasks = {t.key: t for t in service.list_tasks(uow.conn, principal, assignee=principal.username)}
+    for group in groups:
+        tasks.update(
+            {t.key: t for t in service.list_tasks(uow.conn, principal, candidate_group=group)}
+        )
+    now = clock.current().now()
+    cards = build_cards(uow.conn, list(tasks.values()), now)
+    uow.touch(t.case_id for t in tasks.values())
+    shown = [c for c in cards if _matches(c, criteria)]
+    mine = [c for c in shown if c.task.assignee == principal.username]
+    queue = [c for c in shown if c.task.assignee is None]
+    team = [c for c in shown if c.task.assignee not in (None, principal.username)]
+    counts = {b: sum(1 for c in cards if c.bucket == b) for b in BUCKETS}
+    filters = uow.conn.execute(
+        select(saved_filter)
+        .where(saved_filter.c.user_id == principal.user_id)
+        .order_by(saved_filter.c.name)
+    ).all()
+    colleagues = _colleagues(uow) if principal.has("team_leader") else []
+    uow.commit(status_code)
+    message = MESSAGES.get(request.query_params.get("besked", ""))
+    return render(
+        request,
+        "overview.html",
+        principal,
+        status_code=status_code,
+        mine=mine,
+        queue=queue,
+        team=team if principal.has("team_leader") else [],
+        counts=counts,
+        buckets=BUCKETS,
+        flag_labels=FLAG_LABELS,
+        task_names=sorted({c.task.name for c in cards}),
+        criteria=criteria,
+        problems=problems,
+        saved=[(f, urlencode(f.criteria)) for f in filters],
+        colleagues=colleagues,
+        message=message,
+        form_error=form_error,
+        query=urlencode(criteria),
+    )
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -21,7 +159,142 @@ def overview(request: Request, uow: PageUow) -> Response:
         if home != "/":
             return RedirectResponse(home, status_code=303)
         return render(request, "no_pages.html", principal)
-    mine = service.list_tasks(uow.conn, principal, assignee=principal.username)
-    uow.touch(t.case_id for t in mine)
+    return _page(request, uow)
+
+
+def settled(uow: UnitOfWork, key: int, check: Callable[[Any], bool]) -> None:
+    """After a command to the engine: wait (briefly) until the read model shows its effect, so
+    the next page shows what the user just did. Called after `uow.commit()`."""
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while time.monotonic() < deadline:
+        row = uow.conn.execute(
+            select(rm.user_task.c.assignee, rm.user_task.c.state).where(
+                rm.user_task.c.user_task_key == key
+            )
+        ).first()
+        uow.conn.rollback()
+        if row is None or check(row):
+            return
+        time.sleep(0.1)
+
+
+def _back(code: str, query: str = "", task_id: int | None = None) -> RedirectResponse:
+    """To the overview (keeping its filter), or back to the task page the action came from."""
+    if task_id is not None:
+        return RedirectResponse(f"/opgaver/{task_id}?besked={code}", status_code=303)
+    params = f"{query}&besked={code}" if query else f"besked={code}"
+    return RedirectResponse(f"/?{params}", status_code=303)
+
+
+def code_for(exc: HTTPException) -> str:
+    """The message code for a refusal from the task API."""
+    for code, (_, text) in MESSAGES.items():
+        if exc.detail == text:
+            return code
+    return {403: "ingen_adgang", 404: "findes_ikke"}.get(exc.status_code, "motor")
+
+
+def _refused(
+    uow: UnitOfWork, exc: HTTPException, query: str, task_id: int | None = None
+) -> RedirectResponse:
+    """The attempt is audited with its status, like the API's; the page explains in Danish."""
+    uow.conn.rollback()
+    uow.commit(exc.status_code)
+    return _back(code_for(exc), query, task_id)
+
+
+@router.post("/opgaver/{task_id}/tag", dependencies=[Csrf])
+def claim(
+    task_id: int,
+    request: Request,
+    uow: PageUow,
+    filtre: Annotated[str, Form()] = "",
+    tilbage: Annotated[str, Form()] = "",
+) -> Response:
+    back_to = task_id if tilbage == "opgave" else None
+    try:
+        task_api.claim_task(task_id, uow, request)
+    except HTTPException as exc:
+        return _refused(uow, exc, filtre, back_to)
+    me = uow.principal.username
+    settled(uow, task_id, lambda row: row.assignee == me)
+    return _back("taget", filtre, back_to)
+
+
+@router.post("/opgaver/{task_id}/slip", dependencies=[Csrf])
+def unclaim(
+    task_id: int, request: Request, uow: PageUow, filtre: Annotated[str, Form()] = ""
+) -> Response:
+    try:
+        task_api.unclaim_task(task_id, uow, request)
+    except HTTPException as exc:
+        return _refused(uow, exc, filtre)
+    settled(uow, task_id, lambda row: row.assignee is None)
+    return _back("sluppet", filtre)
+
+
+@router.post("/opgaver/{task_id}/tildel", dependencies=[Csrf])
+def reassign(
+    task_id: int,
+    request: Request,
+    uow: PageUow,
+    assignee: Annotated[str, Form()] = "",
+    filtre: Annotated[str, Form()] = "",
+) -> Response:
+    """A leader hands a task to a colleague of the same team."""
+    try:
+        require_roles(uow, "team_leader")
+        task = task_api._task_in_scope(uow, task_id)
+        if assignee not in {c.username for c in _colleagues(uow)}:
+            uow.commit(400)
+            return _back("ukendt_kollega", filtre)
+        try:
+            task_api._engine(request).assign(task.key, assignee)
+        except (TaskConflict, TaskGone) as exc:
+            raise HTTPException(409, detail=task_api.GONE) from exc
+        except EngineUnavailable as exc:
+            raise HTTPException(503, detail=task_api.ENGINE_DOWN) from exc
+    except HTTPException as exc:
+        return _refused(uow, exc, filtre)
     uow.commit()
-    return render(request, "overview.html", principal, mine=mine)
+    settled(uow, task_id, lambda row: row.assignee == assignee)
+    return _back("tildelt", filtre)
+
+
+@router.post("/filtre", dependencies=[Csrf])
+def save_filter(
+    request: Request,
+    uow: PageUow,
+    navn: Annotated[str, Form()] = "",
+    frist: Annotated[str, Form()] = "",
+    opgave: Annotated[str, Form()] = "",
+    flag: Annotated[str, Form()] = "",
+) -> Response:
+    name = navn.strip()
+    criteria, _ = _criteria({"frist": frist, "opgave": opgave, "flag": flag})
+    if not name or len(name) > 60:
+        error = "Giv filteret et navn." if not name else "Navnet må højst være 60 tegn."
+        return _page(request, uow, form_error=error, status_code=400, params=criteria)
+    stmt = insert(saved_filter).values(
+        id=uuid.uuid4(), user_id=uow.principal.user_id, name=name, criteria=criteria
+    )
+    uow.conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["user_id", "name"], set_={"criteria": stmt.excluded.criteria}
+        )
+    )
+    uow.commit()
+    return _back("filter_gemt", urlencode(criteria))
+
+
+@router.post("/filtre/{filter_id}/slet", dependencies=[Csrf])
+def delete_filter(filter_id: uuid.UUID, uow: PageUow) -> Response:
+    gone = uow.conn.execute(
+        delete(saved_filter).where(
+            saved_filter.c.id == filter_id, saved_filter.c.user_id == uow.principal.user_id
+        )
+    )
+    if gone.rowcount == 0:
+        raise HTTPException(404, detail="Filteret findes ikke.")
+    uow.commit()
+    return _back("filter_slettet")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -47,40 +47,34 @@ def home_for(principal: Principal) -> str:
     return items[0].href if items else "/"
 
 
-def _as_datetime(value: Any) -> datetime | None:
+def as_datetime(value: Any) -> datetime | None:
+    """A moment from a datetime, a date (midnight in Copenhagen) or ISO text; naive means UTC."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
-        return value
-    if isinstance(value, date):
+        moment = value
+    elif isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=COPENHAGEN)
-    text = str(value).replace("Z", "+00:00")
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        return None
+    else:
+        try:
+            moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def dk_datetime(value: Any) -> str:
     """dd.mm.åååå kl. tt.mm in Europe/Copenhagen; a naive value is taken as UTC."""
-    moment = _as_datetime(value)
-    if moment is None:
-        return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo("UTC"))
-    return moment.astimezone(COPENHAGEN).strftime("%d.%m.%Y kl. %H.%M")
+    moment = as_datetime(value)
+    return moment.astimezone(COPENHAGEN).strftime("%d.%m.%Y kl. %H.%M") if moment else ""
 
 
 def dk_date(value: Any) -> str:
     """dd.mm.åååå; a date stays the same day, a moment is taken in Europe/Copenhagen."""
     if isinstance(value, date) and not isinstance(value, datetime):
         return value.strftime("%d.%m.%Y")
-    moment = _as_datetime(value)
-    if moment is None:
-        return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo("UTC"))
-    return moment.astimezone(COPENHAGEN).strftime("%d.%m.%Y")
+    moment = as_datetime(value)
+    return moment.astimezone(COPENHAGEN).strftime("%d.%m.%Y") if moment else ""
 
 
 templates = Jinja2Templates(directory=HERE / "templates")

@@ -64,11 +64,14 @@ def log_in(page: Page, base_url: str, username: str, password: str = "demo") -> 
 @pytest.fixture
 def signed_in(browser: Browser, base_url: str) -> Iterator[LogIn]:
     """`signed_in("caseworker")`: a fresh browser context (own cookies) logged in as that demo
-    user, on the page they land on. Several users in one test get separate contexts."""
+    user, on the page they land on. Several users in one test get separate contexts. Paths are
+    relative to the stack: `page.goto("/")`."""
     contexts = []
 
     def open_as(username: str) -> Page:
-        context = browser.new_context(locale="da-DK", timezone_id="Europe/Copenhagen")
+        context = browser.new_context(
+            locale="da-DK", timezone_id="Europe/Copenhagen", base_url=base_url
+        )
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()

@@ -1,5 +1,6 @@
 // The task page: renders the task's deployed form with form-js, prefilled from the server, saves
 // drafts on the server (never in browser storage) and shows the server's field errors in place.
+// The server is the one judge of a submission: its Danish messages are shown at the fields.
 import { Form } from "@bpmn-io/form-js-viewer";
 
 const root = document.getElementById("task-form");
@@ -9,17 +10,22 @@ const csrf = document.querySelector('meta[name="csrf-token"]').content;
 function say(message, kind) {
   status.textContent = message;
   status.className = `alert alert-${kind}`;
+  status.setAttribute("role", kind === "error" ? "alert" : "status");
   status.hidden = !message;
-  if (message) status.focus();
 }
 
 async function post(url, data) {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-    credentials: "same-origin",
-    body: JSON.stringify(data),
-  });
+  let response;
+  try {
+    response = await fetch(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      credentials: "same-origin",
+      body: JSON.stringify(data),
+    });
+  } catch {
+    return { ok: false, status: 0, body: { message: "Der er ingen forbindelse. Prøv igen." } };
+  }
   let body = {};
   try {
     body = await response.json();
@@ -29,8 +35,12 @@ async function post(url, data) {
   return { ok: response.ok, status: response.status, body };
 }
 
+function values(form) {
+  // The field values only (form-js's submit data), without running its own English validation.
+  return typeof form._getSubmitData === "function" ? form._getSubmitData() : form.submit().data;
+}
+
 function showFieldErrors(form, fields) {
-  // form-js keeps errors per field id; the server answers per key.
   const byKey = {};
   form.get("formFieldRegistry").getAll().forEach((field) => {
     if (field.key) byKey[field.key] = field.id;
@@ -40,8 +50,13 @@ function showFieldErrors(form, fields) {
     if (byKey[key]) errors[byKey[key]] = [message];
   }
   form._setState({ errors });
-  const first = root.querySelector(".fjs-has-errors input, .fjs-has-errors textarea, .fjs-has-errors select");
-  if (first) first.focus();
+  // form-js renders on the next frame; then the first field in error gets the focus.
+  requestAnimationFrame(() =>
+    setTimeout(() => {
+      const first = root.querySelector('[aria-invalid="true"]');
+      if (first) first.focus();
+    }, 0),
+  );
 }
 
 async function main() {
@@ -49,32 +64,22 @@ async function main() {
   const data = JSON.parse(document.getElementById("form-data").textContent);
   const form = new Form({ container: root });
   await form.importSchema(schema, data);
+  root.dataset.ready = "true";
 
-  const draftButton = document.getElementById("save-draft");
-  const completeButton = document.getElementById("complete-task");
-
-  draftButton.addEventListener("click", async () => {
-    const { data: values } = form.submit();
-    const result = await post(root.dataset.draftUrl, values);
-    if (result.ok) say("Udkastet er gemt.", "success");
-    else say(result.body.message || "Udkastet kunne ikke gemmes.", "error");
+  document.getElementById("save-draft").addEventListener("click", async () => {
+    const result = await post(root.dataset.draftUrl, values(form));
+    say(result.body.message || "Udkastet kunne ikke gemmes.", result.ok ? "success" : "error");
   });
 
-  completeButton.addEventListener("click", async () => {
-    const { data: values, errors } = form.submit();
-    if (Object.keys(errors).length) {
-      say("Formularen er ikke udfyldt korrekt. Ret felterne markeret med fejl.", "error");
-      return;
-    }
-    const result = await post(root.dataset.completeUrl, values);
+  document.getElementById("complete-task").addEventListener("click", async () => {
+    form._setState({ errors: {} });
+    const result = await post(root.dataset.completeUrl, values(form));
     if (result.ok) {
       window.location.assign(result.body.next || "/");
-    } else if (result.status === 422 && result.body.fields) {
-      say(result.body.message || "Formularen er ikke udfyldt korrekt.", "error");
-      showFieldErrors(form, result.body.fields);
-    } else {
-      say(result.body.message || "Opgaven kunne ikke afsluttes.", "error");
+      return;
     }
+    say(result.body.message || "Opgaven kunne ikke afsluttes.", "error");
+    if (result.status === 422 && result.body.fields) showFieldErrors(form, result.body.fields);
   });
 }
 
