@@ -10,7 +10,8 @@ rejection (for tests of that path); the receipt time is the simulator's clock.
 Faults for tests (`POST /fkoeko/faults`, JSON, the test credential): `{"unavailable": n}`
 answers the next n postings with 503 without booking them; `{"late": n, "late_seconds": s}`
 books the next n postings and answers only after s seconds, as a slow finance system does (a
-client that gave up sends the same posting again and gets the first receipt).
+client that gave up sends the same posting again and gets the first receipt); `{"short": n}`
+books the next n postings 1.00 kr. lower than sent, for tests of the matching.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import json
 import os
 import threading
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +85,7 @@ def create_app(folder: Path | None = None) -> FastAPI:
         Path(os.environ["BS_SIMULATOR_DIR"]) if os.environ.get("BS_SIMULATOR_DIR") else None
     )
     ledger = _Ledger(chosen)
-    faults = {"unavailable": 0, "late": 0, "late_seconds": 0.0}
+    faults = {"unavailable": 0, "late": 0, "late_seconds": 0.0, "short": 0}
     app = FastAPI(title="FK-ØKO simulator", openapi_url=None, docs_url=None, redoc_url=None)
 
     @app.get("/fkoeko")
@@ -125,6 +127,9 @@ def create_app(folder: Path | None = None) -> FastAPI:
             return Response(
                 _receipt(row, posted=False, reason="Kontoen er spærret"), media_type=_XML
             )
+        if faults["short"] > 0 and row["posting_id"] not in ledger.rows:
+            faults["short"] -= 1
+            row["amount"] = f"{Decimal(find('Beloeb')) - 1:.2f}"
         status, kept = ledger.post(row)
         if faults["late"] > 0:
             faults["late"] -= 1
@@ -161,7 +166,7 @@ def create_app(folder: Path | None = None) -> FastAPI:
         if request.headers.get(CREDENTIAL_HEADER) != TEST_CREDENTIAL:
             return Response("Ukendt afsender", status_code=401, media_type="text/plain")
         wanted = await request.json()
-        for name in ("unavailable", "late"):
+        for name in ("unavailable", "late", "short"):
             faults[name] = max(0, int(wanted.get(name, 0)))
         faults["late_seconds"] = min(60.0, max(0.0, float(wanted.get("late_seconds", 0))))
         return Response(json.dumps(faults), media_type="application/json")

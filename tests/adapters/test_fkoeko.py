@@ -173,3 +173,13 @@ def test_a_late_answer_then_a_retry_books_once(endpoint: str) -> None:
     receipt = impatient.post(POSTING)
     (posted,) = impatient.posted("bevilling-7")
     assert posted.reference == receipt.reference
+
+
+def test_a_short_booking_shows_in_the_read_back(endpoint: str) -> None:
+    client = FkOekoClient(FkOekoSettings(endpoint=endpoint))
+    _faults(endpoint, short=1)
+    client.post(POSTING)
+    (posted,) = client.posted("bevilling-7")
+    assert posted.amount == POSTING.amount - 1
+    client.post(POSTING)  # the same posting again is still the same booking
+    assert len(client.posted("bevilling-7")) == 1

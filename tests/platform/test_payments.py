@@ -349,3 +349,48 @@ def test_each_municipality_posts_to_its_own_finance_system(
     payment(caseworker, north_case, period, "matched")
     (posted,) = booked(platform, north_grant["id"])
     assert posted.target == "OPUS"
+
+
+def test_a_booking_that_differs_is_recorded_as_a_mismatch(
+    platform: Platform, caseworker: ApiClient, finance: ApiClient
+) -> None:
+    case_id, grant = granted(caseworker, {**CONTACT, "price": 9900})
+    period = next_month(month_of(date.fromisoformat(grant["revisions"][0]["starts_on"])))
+    faults(platform, short=1)
+    run(finance, period)
+    paid = payment(caseworker, case_id, period, "mismatch")
+    assert (paid["amount"], paid["posted_amount"]) == ("9900.00", "9899.00")
+    (instance,) = instances(platform, case_id, "udbetaling_postering")
+    eventually(
+        lambda: any(
+            e.element_id == "payment_mismatch"
+            for e in rows(
+                platform.db, rm.element_instance, process_instance_key=instance.process_instance_key
+            )
+        ),
+        what="the mismatch end event",
+    )
+
+
+def test_bad_requests_are_refused_with_a_reason(caseworker: ApiClient, finance: ApiClient) -> None:
+    assert finance.post("/api/payments/runs", {"period": "2026-13"}).status_code == 422
+    assert caseworker.post("/api/payments/runs", {"period": "2026-11"}).status_code == 403
+    unknown = caseworker.post(
+        "/api/grants/00000000-0000-4000-8000-000000000000/revisions",
+        {"effective_from": "2027-01-01", "price": "1", "reason": "Ny takst"},
+    )
+    assert unknown.status_code == 404
+    case_id, grant = granted(caseworker, {**CONTACT, "price": 5000})
+    path = f"/api/grants/{grant['id']}/revisions"
+    negative = caseworker.post(
+        path, {"effective_from": "2099-01-01", "price": "-5", "reason": "Ny takst"}
+    )
+    assert negative.status_code == 422
+    before_start = caseworker.post(
+        path, {"effective_from": "2000-01-01", "price": "6000", "reason": "Ny takst"}
+    )
+    assert before_start.status_code == 422 and "bevillingens start" in before_start.text
+    no_reason = caseworker.post(path, {"effective_from": "2099-01-01", "reason": " "})
+    assert no_reason.status_code == 422 and "begrundes" in no_reason.text
+    assert len(grant_now(caseworker, case_id)["revisions"]) == 1
+    assert finance.post(path, {"effective_from": "2099-01-01", "reason": "x"}).status_code == 403
