@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
@@ -469,3 +470,24 @@ def test_moving_to_a_new_version_migrates_or_restarts_at_the_same_element(
     assert values["token"] == "flyt" and values["echoedToken"] == "flyt"
     assert [a["action"] for a in view(operator, waiting)["actions"]] == ["restart", "migrate"]
     cancel_all_running(operator)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/processes/definitions"),
+        ("GET", "/api/processes/instances"),
+        ("GET", "/api/processes/instances/1/view"),
+        ("GET", "/api/incidents"),
+        ("POST", "/api/incidents/1/retry"),
+        ("POST", "/api/incidents/batch/retry"),
+        ("POST", "/api/processes/instances/1/cancel"),
+        ("POST", "/api/processes/instances/batch/cancel"),
+        ("POST", "/api/processes/instances/1/migrate"),
+    ],
+)
+def test_signed_out_gets_401(platform: Platform, method: str, path: str) -> None:
+    base = f"http://127.0.0.1:{platform.stack.ports.api}"
+    for headers in ({}, {"Authorization": "Bearer not-a-token"}):
+        response = httpx.request(method, base + path, headers=headers, json={}, timeout=10)
+        assert response.status_code == 401
