@@ -11,7 +11,7 @@ import uuid
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -22,6 +22,7 @@ from api.cases.service import case_view
 from api.cases.tables import advis
 from api.deps import UnitOfWork, require_roles
 from api.esdh.router import JournalNoteIn, write_case_journal_note
+from api.transfers.sending import read_only_since
 from api.web import case_data
 from api.web.render import render
 from api.web.session import Csrf, PageUow
@@ -60,6 +61,8 @@ def _page(
     child = view["child"]
     documents = case_file.sources(conn, row.id)
     names = case_data.process_names(conn, {p["bpmn_process_id"] for p in view["processes"]})
+    since = read_only_since(conn, row.id)
+    read_only = since if since is not None and since <= date.today() else None
     alerts = conn.execute(
         select(advis).where(advis.c.case_id == row.id).order_by(advis.c.created_at.desc())
     ).all()
@@ -85,7 +88,9 @@ def _page(
             "process": case_data.PROCESS_STATES,
         },
         "message": MESSAGES.get(request.query_params.get("besked", "")),
-        "can_write": uow.principal.has("caseworker", "team_leader"),
+        "read_only_since": read_only,
+        "show_form": uow.principal.has("caseworker", "team_leader")
+        and (not read_only or bool(errors)),
     }
     uow.commit(status_code)
     return render(request, "case/page.html", uow.principal, status_code=status_code, **context)
@@ -135,5 +140,13 @@ def add_note(
     if data.noted_on and data.noted_on > date.today():
         errors = {"dato": "Datoen kan ikke ligge i fremtiden."}
         return _page(request, uow, row, note=typed, errors=errors, status_code=400)
-    write_case_journal_note(row.id, data, uow)
+    try:
+        write_case_journal_note(row.id, data, uow)
+    except HTTPException as exc:
+        if exc.status_code == status.HTTP_404_NOT_FOUND:
+            raise
+        # Refused (a case handed over is read-only): the reason, and the text is kept.
+        uow.conn.rollback()
+        errors = {"": str(exc.detail)}
+        return _page(request, uow, row, note=typed, errors=errors, status_code=exc.status_code)
     return RedirectResponse(f"/sager/{row.id}?besked=notat#journal", status_code=303)

@@ -4,13 +4,16 @@ entry; a protected address never shown; another municipality's case is a 404."""
 from __future__ import annotations
 
 import re
+import uuid
+from datetime import date
 from pathlib import Path
 
 from playwright.sync_api import expect
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from api.cases.tables import person
 from api.testdata.cpr import PROTECTED_ADDRESS
+from api.transfers.tables import transfer_out
 from tests.browser.cases import looked_up, new_cpr, receive
 from tests.browser.conftest import LogIn
 from tests.harness.api import ApiClient
@@ -126,3 +129,34 @@ def test_another_municipality_gets_404_for_the_case(
     # Exactly as for a case that does not exist at all.
     missing = page.goto(f"{base_url}/sager/00000000-0000-4000-8000-000000000000")
     assert missing is not None and missing.status == 404
+
+
+def test_a_case_handed_over_is_read_only_and_a_late_note_keeps_its_text(
+    signed_in: LogIn, base_url: str, caseworker_api: ApiClient, platform: Platform
+) -> None:
+    case_id = receive(caseworker_api)["case_id"]
+    page = signed_in("caseworker")
+    page.goto(f"{base_url}/sager/{case_id}")
+    # Meanwhile the flytning hands the case over to another municipality.
+    with platform.db.begin() as conn:
+        conn.execute(
+            insert(transfer_out).values(
+                id=uuid.uuid4(),
+                case_id=case_id,
+                process_instance_key="0",
+                receiving_municipality_id="902",
+                receiving_cvr="90200002",
+                status="sent",
+                handed_over_on=date.today(),
+            )
+        )
+    note = "Skolen ringede om fravær i den sidste uge."
+    page.get_by_label("Notat", exact=True).fill(note)
+    page.get_by_role("button", name="Gem notat").click()
+    expect(page.locator("#notat-fejl")).to_contain_text("overdraget til en anden kommune")
+    expect(page.get_by_label("Notat", exact=True)).to_have_value(note)
+    expect(page.locator("#notater")).to_contain_text("Ingen journalnotater endnu")
+
+    page.goto(f"{base_url}/sager/{case_id}")
+    expect(page.locator("#overdraget")).to_contain_text("kan kun læses")
+    expect(page.get_by_role("button", name="Gem notat")).to_have_count(0)
