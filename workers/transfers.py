@@ -39,6 +39,8 @@ from workers.resources import Resources, resources
 log = structlog.get_logger("transfers")
 router = ZeebeTaskRouter()
 MAX_BACKOFF_S = 60.0
+_reported: set[uuid.UUID] = set()
+"""Packages the loop could not take, already logged."""
 
 
 @cache
@@ -154,7 +156,10 @@ def receive_once(engine: Engine, inbox: Sf2900Inbox, kle_subject: str) -> int:
                 if _receive(engine, inbox, municipality_id, cvr, entry, entries, kle_subject):
                     taken += 1
             except (AdapterError, receiving.NotForUs) as error:
-                # Left in SF2900's queue: shown in the log, tried again next round.
+                # Left in SF2900's queue and tried again next round; logged once per process.
+                if entry.object_id in _reported:
+                    continue
+                _reported.add(entry.object_id)
                 log.warning(
                     "transfer.not_received",
                     municipality_id=municipality_id,

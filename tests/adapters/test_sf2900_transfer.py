@@ -153,3 +153,28 @@ def test_a_document_is_not_a_form(sf2900: Sf2900Client, inbox: Sf2900Inbox) -> N
     )
     with pytest.raises(ContractViolation, match="FORMULAR"):
         inbox.form(RECEIVER, entry.transaction_id)
+
+
+def test_a_bad_receiving_cvr_is_refused_before_sending(sf2900: Sf2900Client) -> None:
+    documents, form = _package(receiver="9020000")
+    with pytest.raises(ValueError, match="eight digits"):
+        sf2900.send_transfer_form(form, transaction_id=uuid.uuid4())
+    with pytest.raises(ValueError, match="eight digits"):
+        sf2900.send_document(documents[0], transaction_id=uuid.uuid4(), routing_cvr="902")
+
+
+def test_a_subject_outside_childrens_cases_is_refused_by_the_receiver(
+    sf2900: Sf2900Client, inbox: Sf2900Inbox
+) -> None:
+    document = sample_document(kle_subject="27.24.00")
+    stranger = sample_document(kle_subject="00.01.00")
+    package_id = uuid.uuid4()
+    sf2900.send_document(
+        document, transaction_id=uuid.uuid4(), routing_cvr=RECEIVER, case_suggestion=package_id
+    )
+    with pytest.raises(Rejected, match=r"KLE-emnet 00\.01\.00"):
+        sf2900.send_document(
+            stranger, transaction_id=uuid.uuid4(), routing_cvr=RECEIVER, case_suggestion=package_id
+        )
+    queued = [e for e in inbox.entries(RECEIVER) if e.package_id == package_id]
+    assert [e.object_id for e in queued] == [document.document_id]

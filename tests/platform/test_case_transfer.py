@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, select, update
 
+from adapters.errors import Unavailable
 from adapters.sagdok import SagDokCase, SagDokDocument
 from adapters.sf2900 import Sf2900Client, Sf2900Settings
 from adapters.sf2900.transfer import (
@@ -31,6 +32,7 @@ from api.testdata.cpr import synthetic_cpr
 from api.transfers import receiving
 from api.transfers.tables import transfer_in, transfer_out
 from tests.adapters.sagdok_samples import IT_SYSTEM
+from tests.adapters.serving import free_port
 from tests.harness.api import ApiClient
 from tests.harness.platform import Platform
 from tests.harness.waiting import eventually
@@ -367,3 +369,49 @@ def test_a_package_that_cannot_be_a_case_here_is_refused_and_writes_nothing(
             )
     with platform.db.connect() as conn:
         assert not receiving.known(conn, form.manifest.package_id)
+
+
+def test_sf2900_down_keeps_the_package_for_the_retry(
+    platform: Platform, caseworker: ApiClient, sf2900_base: str, inbox: Sf2900Inbox
+) -> None:
+    """SF2900 unreachable: the job fails (and is retried by the engine); the package stays
+    `sending` under its id, and the retry delivers it under the same transaction ids."""
+    case_id, _ = start_underretning(caseworker, "close")
+    move(platform, case_id, "902", uuid.uuid4().hex)
+    complete(caseworker, task_named(caseworker, case_id, "Sagsresumé til den nye kommune"), SUMMARY)
+    sent_package(caseworker, case_id, "sent")  # the flytning's own package
+    another_instance = uuid.uuid4().int % 2**52
+    options: dict[str, Any] = {
+        "case_id": uuid.UUID(case_id),
+        "new_municipality": "902",
+        "instance_key": another_instance,
+        "moved_on": date.today(),
+        "action_facet": "G01",
+        "now": datetime.now(UTC),
+    }
+    down = Sf2900Settings(
+        endpoint=f"http://127.0.0.1:{free_port()}/sf2900",
+        it_system_uuid=IT_SYSTEM,
+        variant="context",
+        timeout_seconds=2.0,
+    )
+    with Sf2900Client(down) as client, pytest.raises(Unavailable):
+        deliver(platform.db, client, **options)
+    with platform.db.connect() as conn:
+        (kept,) = conn.execute(
+            select(transfer_out.c.id, transfer_out.c.status).where(
+                transfer_out.c.process_instance_key == str(another_instance)
+            )
+        ).all()
+    assert kept.status == "sending"
+    up = Sf2900Settings(endpoint=sf2900_base, it_system_uuid=IT_SYSTEM, variant="context")
+    with Sf2900Client(up) as client:
+        deliver(platform.db, client, **options)
+    with platform.db.connect() as conn:
+        status = conn.execute(
+            select(transfer_out.c.status).where(transfer_out.c.id == kept.id)
+        ).scalar()
+    assert status == "sent"
+    assert any(
+        e.object_type == "FORMULAR" and e.package_id == kept.id for e in inbox.entries(SYD_CVR)
+    )
