@@ -13,9 +13,9 @@ from typing import Any, cast
 from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects.postgresql import insert
 
-from api.cases.tables import case, form_document, measure
+from api.cases.tables import case, form_document
 from api.finance import kontostreng
-from api.finance.projection import UNITS, Terms, Unit, next_month, projection
+from api.finance.projection import UNITS, Terms, Unit, next_month
 from api.finance.tables import grant_award, grant_payment, grant_revision
 
 INCOME_TYPES = ("A", "B")  # a foster family's fee: A-income (professional) or B-income
@@ -38,10 +38,12 @@ FIELDS = (
 
 
 class GrantInvalid(ValueError):
-    """The decision's or the change's grant data cannot make a grant; says what, in Danish."""
+    """The decision's or the change's grant data cannot make a grant; says what, in Danish,
+    and (for the decision form) under which field."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], fields: dict[str, str] | None = None) -> None:
         self.problems = problems
+        self.fields = fields or {}
         super().__init__("Bevillingen kan ikke oprettes: " + "; ".join(problems))
 
 
@@ -59,15 +61,33 @@ class NewGrant:
     expected_end: date
 
 
-def _amount(value: Any, name: str, problems: list[str]) -> Decimal | None:
-    try:
-        amount = Decimal(str(value)).quantize(Decimal("0.01"))
-    except (InvalidOperation, ValueError):
-        problems.append(f"{name} skal være et beløb")
-        return None
-    if amount < 0:
-        problems.append(f"{name} må ikke være negativ")
-    return amount
+class _Problems:
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+        self.fields: dict[str, str] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.messages.append(message)
+        self.fields[field] = "; ".join(filter(None, (self.fields.get(field), message)))
+
+    def amount(self, data: dict[str, Any], field: str, name: str) -> Decimal | None:
+        if data.get(field) in (None, ""):
+            return None
+        try:
+            amount = Decimal(str(data[field])).quantize(Decimal("0.01"))
+        except (InvalidOperation, ValueError):
+            self.add(field, f"{name} skal være et beløb")
+            return None
+        if amount < 0:
+            self.add(field, f"{name} må ikke være negativ")
+        return amount
+
+
+def kind_of(indsats_type: str) -> str | None:
+    """indsats or anbringelse, by the indsats type."""
+    return next(
+        (k for k, types in kontostreng.INDSATS_TYPES.items() if indsats_type in types), None
+    )
 
 
 def from_decision(data: dict[str, Any], kind: str, starts_on: date) -> list[NewGrant]:
@@ -75,52 +95,49 @@ def from_decision(data: dict[str, Any], kind: str, starts_on: date) -> list[NewG
     provider's ydelse; or a foster family's fee (A or B) and its untaxed expenses."""
     if not any(data.get(name) not in (None, "") for name in FIELDS):
         return []
-    problems: list[str] = []
-    missing = [
-        name
-        for name in ("indsats_type", "provider_type", "provider_name", "price", "price_unit")
-        if data.get(name) in (None, "")
-    ]
-    if data.get("grant_expected_end") in (None, ""):
-        missing.append("grant_expected_end")
-    if missing:
-        problems.append("mangler " + ", ".join(missing))
+    found = _Problems()
+    for name in (
+        "indsats_type",
+        "provider_type",
+        "provider_name",
+        "price",
+        "price_unit",
+        "grant_expected_end",
+    ):
+        if data.get(name) in (None, ""):
+            found.add(name, f"mangler {name}")
     indsats_type, provider_type = data.get("indsats_type"), data.get("provider_type")
     if indsats_type and indsats_type not in kontostreng.INDSATS_TYPES.get(kind, {}):
-        problems.append(f"indsatstypen '{indsats_type}' hører ikke til en {kind}")
+        found.add("indsats_type", f"indsatstypen '{indsats_type}' hører ikke til en {kind}")
     if provider_type and provider_type not in kontostreng.PROVIDER_TYPES:
-        problems.append(f"leverandørtypen '{provider_type}' findes ikke")
+        found.add("provider_type", f"leverandørtypen '{provider_type}' findes ikke")
     person = provider_type in kontostreng.PERSON_PROVIDERS
     creditor = str(data.get("provider_cpr" if person else "provider_cvr") or "")
-    if not (_CPR if person else _CVR).fullmatch(creditor):
-        problems.append(
-            "en plejefamilie betales på CPR-nummer (10 cifre)"
-            if person
-            else "leverandøren betales på CVR-nummer (8 cifre)"
-        )
+    if person and not _CPR.fullmatch(creditor):
+        found.add("provider_cpr", "en plejefamilie betales på CPR-nummer (10 cifre)")
+    if not person and not _CVR.fullmatch(creditor):
+        found.add("provider_cvr", "leverandøren betales på CVR-nummer (8 cifre)")
     if person and data.get("foster_income") not in INCOME_TYPES:
-        problems.append("vederlaget skal være A-indkomst eller B-indkomst")
+        found.add("foster_income", "vederlaget skal være A-indkomst eller B-indkomst")
     unit = data.get("price_unit")
     if unit and unit not in UNITS:
-        problems.append(f"prisenheden '{unit}' findes ikke")
-    price = _amount(data["price"], "prisen", problems) if data.get("price") else None
-    expenses = (
-        _amount(data["expenses_price"], "omkostningerne", problems)
-        if data.get("expenses_price") not in (None, "")
-        else None
-    )
+        found.add("price_unit", f"prisenheden '{unit}' findes ikke")
+    price = found.amount(data, "price", "prisen")
+    expenses = found.amount(data, "expenses_price", "omkostningerne")
     if expenses is not None and not person:
-        problems.append("skattefri omkostningsdækning gives kun til en plejefamilie")
+        found.add("expenses_price", "skattefri omkostningsdækning gives kun til en plejefamilie")
     ends: date | None = None
     if data.get("grant_expected_end"):
         try:
             ends = date.fromisoformat(str(data["grant_expected_end"]))
         except ValueError:
-            problems.append("den forventede slutdato skal være en dato (åååå-mm-dd)")
+            found.add(
+                "grant_expected_end", "den forventede slutdato skal være en dato (åååå-mm-dd)"
+            )
         if ends is not None and ends < starts_on:
-            problems.append("den forventede slutdato ligger før bevillingens start")
-    if problems or price is None or ends is None or unit not in UNITS:
-        raise GrantInvalid(problems or ["ufuldstændige oplysninger"])
+            found.add("grant_expected_end", "den forventede slutdato ligger før bevillingens start")
+    if found.messages or price is None or ends is None or unit not in UNITS:
+        raise GrantInvalid(found.messages or ["ufuldstændige oplysninger"], found.fields)
     base = NewGrant(
         component="vederlag" if person else "ydelse",
         indsats_type=str(indsats_type),
@@ -279,74 +296,6 @@ def revise(
         )
     )
     return number
-
-
-def _money(amounts: dict[date, Decimal]) -> list[dict[str, str]]:
-    return [{"month": f"{m:%Y-%m}", "amount": f"{a:.2f}"} for m, a in amounts.items()]
-
-
-def grants_view(conn: Connection, case_id: uuid.UUID) -> list[dict[str, Any]]:
-    """Each grant of the case: its kontostreng, its revisions, the projection now and before
-    the latest revision, and its payments."""
-    found = []
-    rows = conn.execute(
-        select(grant_award, measure.c.ended_on)
-        .join(measure, measure.c.id == grant_award.c.measure_id)
-        .where(grant_award.c.case_id == case_id)
-        .order_by(grant_award.c.created_at, grant_award.c.component)
-    )
-    for row in rows:
-        history = terms(conn, row.id)
-        stop = row.ended_on
-        now = projection(history, stop)
-        before = projection(history[:-1], stop) if len(history) > 1 else now
-        payments = conn.execute(
-            select(grant_payment)
-            .where(grant_payment.c.grant_id == row.id)
-            .order_by(grant_payment.c.period)
-        )
-        found.append(
-            {
-                "id": str(row.id),
-                "measure_id": str(row.measure_id),
-                "component": row.component,
-                "indsats_type": row.indsats_type,
-                "provider_type": row.provider_type,
-                "provider_name": row.provider_name,
-                "creditor_kind": row.creditor_kind,
-                "income_type": row.income_type,
-                "service": row.service,
-                "kontostreng": {"funktion": row.funktion, "dranst": row.dranst, "art": row.art},
-                "revisions": [
-                    {
-                        "revision": t.revision,
-                        "price": f"{t.price:.2f}",
-                        "unit": t.unit,
-                        "starts_on": t.starts_on.isoformat(),
-                        "expected_end": t.expected_end.isoformat(),
-                        "effective_from": t.effective_from.isoformat(),
-                    }
-                    for t in history
-                ],
-                "projection": _money(now),
-                "projection_before_revision": _money(before),
-                "forecast_total": f"{sum(now.values(), Decimal(0)):.2f}",
-                "payments": [
-                    {
-                        "period": f"{p.period:%Y-%m}",
-                        "amount": f"{p.amount:.2f}",
-                        "status": p.status,
-                        "posting_id": p.posting_id,
-                        "reference": p.reference,
-                        "posted_amount": None
-                        if p.posted_amount is None
-                        else f"{p.posted_amount:.2f}",
-                    }
-                    for p in payments
-                ],
-            }
-        )
-    return found
 
 
 def create_for_decision(

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from api.cases.service import get_case
 from api.cases.workflow import queue_message
 from api.deps import Uow, require_roles
-from api.finance import grants
+from api.finance import grants, views
 from api.finance.tables import grant_award
 
 router = APIRouter(prefix="/api", tags=["bevillinger"])
@@ -37,7 +37,7 @@ def case_grants(case_id: uuid.UUID, uow: Uow) -> list[dict[str, Any]]:
     """The case's grants: kontostreng, revisions, projection (now and before the latest
     change), and payments with what the finance system booked."""
     row = _case(uow, case_id)
-    view = grants.grants_view(uow.conn, row.id)
+    view = views.grants_view(uow.conn, row.id)
     uow.commit()
     return view
 

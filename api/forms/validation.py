@@ -7,7 +7,7 @@ the listed options. Conditional (FEEL) requirements are refused by the form lint
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 INPUT_TYPES = {
@@ -20,6 +20,18 @@ INPUT_TYPES = {
     "select",
     "datetime",
     "taglist",
+}
+
+
+def _decision_form(data: dict[str, Any]) -> dict[str, str]:
+    from api.finance.checks import decision_form
+
+    return decision_form(data)
+
+
+# Checks across fields that a schema cannot express, by form id: field key -> Danish message.
+CROSS_CHECKS: dict[str, Callable[[dict[str, Any]], dict[str, str]]] = {
+    "afgoerelse": _decision_form,
 }
 
 
@@ -61,6 +73,9 @@ def validate(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, str]:
         error = _check(kind, field, rules, value)
         if error:
             errors[key] = error
+    across = CROSS_CHECKS.get(str(schema.get("id", "")))
+    if not errors and across is not None:
+        errors.update(across(data))
     return errors
 
 

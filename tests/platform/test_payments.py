@@ -394,3 +394,19 @@ def test_bad_requests_are_refused_with_a_reason(caseworker: ApiClient, finance: 
     assert no_reason.status_code == 422 and "begrundes" in no_reason.text
     assert len(grant_now(caseworker, case_id)["revisions"]) == 1
     assert finance.post(path, {"effective_from": "2099-01-01", "reason": "x"}).status_code == 403
+
+
+def test_grant_data_that_cannot_make_a_grant_is_refused_on_submission(
+    caseworker: ApiClient,
+) -> None:
+    """The caseworker corrects it before the decision is sent; nothing typed is lost."""
+    case_id = to_decision(caseworker, "stoettende_indsats")
+    task = task_named(caseworker, case_id, "Afgørelse")
+    ends = add_months(date.today(), 6).isoformat()
+    data = {**DECISION, **CONTACT, "grant_expected_end": ends}
+    refused = caseworker.post(f"/api/tasks/{task['id']}/complete", {**data, "provider_cvr": ""})
+    assert refused.status_code == 422
+    assert "CVR-nummer" in refused.json()["detail"]["fields"]["provider_cvr"]
+    complete(caseworker, task, data)
+    (grant,) = eventually(lambda: grants_of(caseworker, case_id), what="the grant")
+    assert grant["revisions"][0]["expected_end"] == ends

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from api.finance.grants import GrantInvalid, from_decision
+from api import clock
+from api.finance.checks import decision_form
+from api.finance.grants import FIELDS, GrantInvalid, from_decision
+from api.forms.validation import validate
 from api.testdata.cpr import synthetic_cpr
 
 START = date(2026, 11, 23)
@@ -87,3 +92,25 @@ def test_a_foster_family_needs_a_cpr_number_and_an_income_type() -> None:
     with pytest.raises(GrantInvalid, match="CPR-nummer") as caught:
         from_decision({**FOSTER, "provider_cpr": "", "foster_income": ""}, "anbringelse", START)
     assert any("A-indkomst eller B-indkomst" in p for p in caught.value.problems)
+
+
+def test_the_decision_form_names_the_field_of_each_problem() -> None:
+    found = decision_form({**SUPPORT, "provider_cvr": "12", "price": -1}, START)
+    assert set(found) == {"provider_cvr", "price"}
+    assert "CVR-nummer" in found["provider_cvr"] and "negativ" in found["price"]
+    assert decision_form(SUPPORT, START) == {}
+    assert decision_form({**SUPPORT, "decision": "deny", "price": -1}, START) == {}
+
+
+def test_the_afgoerelse_form_is_refused_on_submission_with_its_grant_problems(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(clock, "current", lambda: clock.Clock(None))
+    schema = json.loads((Path(__file__).parents[2] / "forms" / "afgoerelse.form").read_text())
+    submitted = {**SUPPORT, "main_facts": "Behov for en kontaktperson.", "decided_by": "kommune"}
+    submitted["reasoning"] = "Kontaktpersonen støtter barnet."
+    assert validate(schema, submitted) == {}
+    errors = validate(schema, {**submitted, "grant_expected_end": "2020-01-01"})
+    assert "før bevillingens start" in errors["grant_expected_end"]
+    plain = {k: v for k, v in submitted.items() if k not in FIELDS}
+    assert validate(schema, plain) == {}
