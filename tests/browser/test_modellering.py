@@ -15,6 +15,8 @@ SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "mod
 # A straight flow of underretning.bpmn with room for a task (no overlap).
 FLOW = "flow_no_genvurdering"
 TEMPLATE = "Platform: ingenting"
+# Opening, linting and deploying underretning.bpmn takes seconds on a loaded 2-core machine.
+SLOW_MS = 30_000
 
 
 def problems(page: Page, rule: str) -> Locator:
@@ -23,9 +25,9 @@ def problems(page: Page, rule: str) -> Locator:
 
 def open_underretning(page: Page) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Modellering")
-    expect(page.locator("#modeler-app")).to_have_attribute("data-ready", "true")
+    expect(page.locator("#modeler-app")).to_have_attribute("data-ready", "true", timeout=SLOW_MS)
     page.get_by_role("button", name="underretning.bpmn", exact=True).click()
-    expect(page.locator('[data-element-id="lookup_child"]')).to_be_visible()
+    expect(page.locator('[data-element-id="lookup_child"]')).to_be_visible(timeout=SLOW_MS)
     expect(page.locator("[data-role=diff-summary]")).to_contain_text("udrullet")
 
 
@@ -35,7 +37,7 @@ def test_analyst_adds_a_templated_task_fixes_the_lint_and_deploys(
     page = signed_in("analyst")
     expect(page).to_have_url(f"{base_url}/modellering")
     open_underretning(page)
-    expect(page.get_by_text("Ingen problemer")).to_be_visible()
+    expect(page.get_by_text("Ingen problemer")).to_be_visible(timeout=SLOW_MS)
 
     # Select the flow, add the task from its Danish template.
     flow = page.locator(f'[data-element-id="{FLOW}"]')
@@ -47,13 +49,13 @@ def test_analyst_adds_a_templated_task_fixes_the_lint_and_deploys(
 
     # Live lint: the modeler's generated id breaks our readable-ids rule.
     readable = problems(page, "boernesag/readable-ids")
-    expect(readable.first).to_be_visible()
+    expect(readable.first).to_be_visible(timeout=SLOW_MS)
     new_id = readable.first.get_attribute("data-element")
     assert new_id and re.match(r"^Activity_", new_id), new_id
 
     # The server refuses it too: 422, shown at the element.
     page.get_by_role("button", name="Udrul").click()
-    expect(page.locator("[data-role=status]")).to_contain_text("Ikke udrullet")
+    expect(page.locator("[data-role=status]")).to_contain_text("Ikke udrullet", timeout=SLOW_MS)
     expect(page.locator(".deploy-problem-overlay").first).to_be_visible()
     expect(page.locator(f'[data-role=problems] [data-element="{new_id}"]').first).to_contain_text(
         "[udrulning]"
@@ -65,19 +67,23 @@ def test_analyst_adds_a_templated_task_fixes_the_lint_and_deploys(
     id_field = properties.get_by_label("ID", exact=True)
     id_field.fill("kvittering_noop_check")
     id_field.press("Tab")
-    expect(readable).to_have_count(0)
+    expect(readable).to_have_count(0, timeout=SLOW_MS)
 
     page.get_by_role("button", name="Udrul").click()
-    expect(page.locator("[data-role=status]")).to_contain_text("Udrullet: underretning v2")
+    expect(page.locator("[data-role=status]")).to_contain_text(
+        "Udrullet: underretning v2", timeout=SLOW_MS
+    )
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
 
 
 def test_a_form_opens_in_the_form_editor(signed_in: LogIn) -> None:
     page = signed_in("analyst")
-    expect(page.locator("#modeler-app")).to_have_attribute("data-ready", "true")
+    expect(page.locator("#modeler-app")).to_have_attribute("data-ready", "true", timeout=SLOW_MS)
     page.get_by_role("button", name="afdaekning.form", exact=True).click()
-    expect(page.locator("[data-role=form-editor] .fjs-editor-container")).to_be_visible()
+    expect(page.locator("[data-role=form-editor] .fjs-editor-container")).to_be_visible(
+        timeout=SLOW_MS
+    )
     expect(page.locator("[data-role=current]")).to_have_text("afdaekning.form")
 
 

@@ -42,6 +42,11 @@ function status(message, kind = 'info') {
   text(box, message);
 }
 
+/** A click handler that shows a failure in the status line instead of losing it. */
+function guard(action) {
+  return () => Promise.resolve().then(action).catch(error => status(error.message || String(error), 'error'));
+}
+
 // --- lists ----------------------------------------------------------------------------------
 
 async function loadLists() {
@@ -54,18 +59,18 @@ async function loadLists() {
   processList.replaceChildren(...processes.map(p => el('li', {}, [
     el('button', {
       type: 'button', class: 'link', 'data-process': p.bpmn_process_id,
-      onclick: () => showVersions(p.bpmn_process_id)
+      onclick: guard(() => showVersions(p.bpmn_process_id))
     }, `${ p.bpmn_process_id } (v${ p.latest_version })`)
   ])));
   const fileList = $('[data-role=files]');
   fileList.replaceChildren(...files.map(name => el('li', {}, [
-    el('button', { type: 'button', class: 'link', 'data-file': name, onclick: () => openFile(name) }, name)
+    el('button', { type: 'button', class: 'link', 'data-file': name, onclick: guard(() => openFile(name)) }, name)
   ])));
   const templateList = $('[data-role=templates]');
   templateList.replaceChildren(...templates.map(t => el('li', {}, [
     el('button', {
       type: 'button', class: 'link', 'data-template': t.id, title: t.description,
-      onclick: () => addTemplate(t)
+      onclick: guard(() => addTemplate(t))
     }, t.name)
   ])));
 }
@@ -77,7 +82,7 @@ async function showVersions(processId) {
   list.replaceChildren(...versions.map(v => el('li', {}, [
     el('button', {
       type: 'button', class: 'link', 'data-version': String(v.version),
-      onclick: () => openVersion(processId, v.version)
+      onclick: guard(() => openVersion(processId, v.version))
     }, `v${ v.version }`),
     ` ${ new Date(v.deployed_at).toLocaleString('da-DK') }${ v.deployed_by ? ' af ' + v.deployed_by : '' }`
   ])));
@@ -101,6 +106,10 @@ function showDiff(diff, deployed) {
 }
 
 async function openFile(name) {
+  if (name.endsWith('.dmn')) {
+    status('DMN-filer redigeres ikke her; de udrulles med POST /api/deployments', 'error');
+    return;
+  }
   const file = await api('GET', `/api/modeler/files/${ encodeURIComponent(name) }`);
   showDiff(file.diff, file.deployed);
   if (name.endsWith('.form')) {
