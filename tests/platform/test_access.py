@@ -91,11 +91,13 @@ def test_case_task_and_instance_reads_are_scoped(
         assert case_page.status_code == 200
         assert task_id in listed
         assert form.status_code == 200 and form.json()["schema"]["id"] == "underretning_vurdering"
+        assert client.get(f"/api/cases/{target['case_id']}/transfers").status_code == 200
     else:
         nobody = client.get(f"/api/cases/{uuid.uuid4()}")
         assert case_page.status_code == 404 and case_page.json() == nobody.json()
         assert task_id not in listed
         assert form.status_code == 404
+        assert client.get(f"/api/cases/{target['case_id']}/transfers").status_code == 404
         for action in ("claim", "unclaim", "complete"):
             assert client.post(f"/api/tasks/{task_id}/{action}", {}).status_code == 404
         now = datetime.now(UTC).isoformat()
@@ -164,6 +166,7 @@ def test_only_caseworkers_and_leaders_receive_underretninger(
             "00000000-0000-0000-0000-000000000000/responses",
         ),
         ("POST", "/api/cases/00000000-0000-0000-0000-000000000000/aktindsigt"),
+        ("GET", "/api/cases/00000000-0000-0000-0000-000000000000/transfers"),
         (
             "GET",
             "/api/cases/00000000-0000-0000-0000-000000000000/aktindsigt/"
