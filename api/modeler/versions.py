@@ -127,6 +127,10 @@ def _diff(deployed: str, current: str, deployed_label: str, current_label: str) 
     )
 
 
+def _json(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
 def open_file(conn: Connection, name: str, path: Path) -> dict[str, Any]:
     """A repository file with what is deployed under its id and the diff against that."""
     content = path.read_text(encoding="utf-8")
@@ -152,8 +156,9 @@ def open_file(conn: Connection, name: str, path: Path) -> dict[str, Any]:
                 "version": latest.version,
                 "key": str(latest.form_key),
             }
-            deployed = json.dumps(latest.schema, indent=2, ensure_ascii=False) + "\n"
-            current = json.dumps(json.loads(content), indent=2, ensure_ascii=False) + "\n"
+            # The read model keeps the schema as JSONB, which reorders keys: compare both sorted.
+            deployed = _json(latest.schema)
+            current = _json(json.loads(content))
             result["diff"] = _diff(
                 deployed, current, f"{form_id} v{latest.version} (udrullet)", f"forms/{name}"
             )

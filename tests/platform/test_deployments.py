@@ -229,3 +229,44 @@ def test_only_analysts_of_the_operating_organisation_deploy(
     response = deploy(client, ("x.bpmn", model))
     assert response.status_code == 403, response.text
     assert_not_deployed(platform, process_id)
+
+
+def test_repository_files_open_with_their_diff_against_the_deployed_version(
+    platform: Platform, analyst: ApiClient
+) -> None:
+    assert "underretning.bpmn" in analyst.get("/api/modeler/files").json()
+
+    def opened() -> dict[str, Any]:
+        response = analyst.get("/api/modeler/files/underretning.bpmn")
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        assert body["deployed"] is not None, "not in the read model yet"
+        return body
+
+    file = eventually(opened, what="underretning in the read model")
+    assert file["deployed"]["bpmn_process_id"] == "underretning"
+    # The stack deployed bpmn/ as it is: nothing differs.
+    assert file["diff"] == ""
+    assert 'id="underretning"' in file["content"]
+    form = analyst.get("/api/modeler/files/afdaekning.form").json()
+    assert form["deployed"]["form_id"] == "afdaekning"
+    assert form["diff"] == ""
+    for name in ("..%2Fpyproject.toml", "missing.bpmn", "README.md"):
+        assert analyst.get(f"/api/modeler/files/{name}").status_code == 404
+    assert analyst.get("/api/modeler/processes/underretning/versions/999").status_code == 404
+    assert analyst.get("/api/modeler/processes/no_such_process/versions").status_code == 404
+    listed = {p["bpmn_process_id"] for p in analyst.get("/api/modeler/processes").json()}
+    assert "underretning" in listed
+
+
+def test_readers_are_analysts_and_operators(
+    platform: Platform, request: pytest.FixtureRequest
+) -> None:
+    base = f"http://127.0.0.1:{platform.stack.ports.api}"
+    operator, caseworker = ApiClient(base, "operator"), ApiClient(base, "caseworker")
+    request.addfinalizer(operator.close)
+    request.addfinalizer(caseworker.close)
+    assert operator.get("/api/modeler/processes").status_code == 200
+    assert operator.get("/api/deployments").status_code == 200
+    for path in ("/api/modeler/processes", "/api/deployments", "/api/modeler/element-templates"):
+        assert caseworker.get(path).status_code == 403
