@@ -58,18 +58,26 @@ def _active_incident() -> Any:
     )
 
 
+def _equal(stmt: Select[Any], pairs: list[tuple[Any, Any]]) -> Select[Any]:
+    """`column = value` for each pair whose value was given."""
+    for column, value in pairs:
+        if value is not None:
+            stmt = stmt.where(column == value)
+    return stmt
+
+
 def _where(stmt: Select[Any], municipality_id: str, f: InstanceFilter) -> Select[Any]:
-    stmt = stmt.where(_in_municipality(municipality_id))
-    if f.process is not None:
-        stmt = stmt.where(pi.c.bpmn_process_id == f.process)
-    if f.version is not None:
-        stmt = stmt.where(pi.c.version == f.version)
-    if f.state is not None:
-        stmt = stmt.where(pi.c.state == f.state)
+    stmt = _equal(
+        stmt.where(_in_municipality(municipality_id)),
+        [
+            (pi.c.bpmn_process_id, f.process),
+            (pi.c.version, f.version),
+            (pi.c.state, f.state),
+            (pi.c.case_id, f.case_id),
+        ],
+    )
     if f.incident is not None:
         stmt = stmt.where(_active_incident() if f.incident else ~_active_incident())
-    if f.case_id is not None:
-        stmt = stmt.where(pi.c.case_id == f.case_id)
     if f.started_from is not None:
         stmt = stmt.where(pi.c.started_at >= f.started_from)
     if f.started_to is not None:
@@ -222,15 +230,15 @@ def _incident_query(columns: Any, municipality_id: str, f: IncidentFilter) -> Se
         .join(pi, pi.c.process_instance_key == inc.c.process_instance_key)
         .where(_in_municipality(municipality_id), inc.c.state == f.state)
     )
-    if f.process is not None:
-        stmt = stmt.where(inc.c.bpmn_process_id == f.process)
-    if f.element is not None:
-        stmt = stmt.where(inc.c.element_id == f.element)
-    if f.error_type is not None:
-        stmt = stmt.where(inc.c.error_type == f.error_type)
-    if f.instance is not None:
-        stmt = stmt.where(inc.c.process_instance_key == f.instance)
-    return stmt
+    return _equal(
+        stmt,
+        [
+            (inc.c.bpmn_process_id, f.process),
+            (inc.c.element_id, f.element),
+            (inc.c.error_type, f.error_type),
+            (inc.c.process_instance_key, f.instance),
+        ],
+    )
 
 
 def incident_json(r: Any) -> dict[str, Any]:

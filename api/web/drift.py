@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -33,6 +34,7 @@ router = APIRouter(include_in_schema=False)
 
 DIST = Path(__file__).resolve().parents[1] / "monitor" / "static" / "dist"
 SETTLE_SECONDS = 5.0
+DANISH_TIME = ZoneInfo("Europe/Copenhagen")
 # Query and form field (Danish) -> the API's filter field.
 FIELDS = {
     "proces": "process",
@@ -64,7 +66,13 @@ def _criteria(params: dict[str, str]) -> tuple[dict[str, str], api.InstanceFilte
     if "incident" in data:
         data["incident"] = data["incident"] == "ja"
     try:
-        return chosen, api.InstanceFilterIn(**data), []
+        flt = api.InstanceFilterIn(**data)
+        # The form's date-time fields have no zone: they are Danish time.
+        for name in ("started_from", "started_to"):
+            value = getattr(flt, name)
+            if value is not None and value.tzinfo is None:
+                setattr(flt, name, value.replace(tzinfo=DANISH_TIME))
+        return chosen, flt, []
     except ValidationError as exc:
         wrong = sorted({str(e["loc"][0]) for e in exc.errors()})
         danish = [k for k, v in FIELDS.items() if v in wrong]

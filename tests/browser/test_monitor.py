@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import grpc
@@ -17,11 +15,11 @@ import pytest
 from playwright.sync_api import Page, expect
 from pyzeebe.proto import gateway_pb2, gateway_pb2_grpc
 
-from api.testdata.cpr import synthetic_child_cpr
 from tests.browser.conftest import LogIn
 from tests.harness.api import ApiClient
 from tests.harness.platform import Platform
 from tests.harness.waiting import eventually
+from tests.platform.test_monitor import new_case
 
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "drift.png"
 
@@ -61,18 +59,7 @@ def test_operator_retries_an_incident_from_the_instance_page(
     caseworker_api: ApiClient,
     operator_api: ApiClient,
 ) -> None:
-    now = datetime.now(UTC)
-    created = caseworker_api.post(
-        "/api/underretninger",
-        {
-            "child_cpr": synthetic_child_cpr(uuid.uuid4().hex, now.date()),
-            "received_at": now.isoformat(),
-            "reporter_type": "private",
-            "concern": "Barnet virker sulten om morgenen.",
-        },
-    )
-    assert created.status_code == 201, created.text
-    key = start_failing(platform, created.json()["case_id"])
+    key = start_failing(platform, new_case(caseworker_api))
     eventually(
         lambda: operator_api.get("/api/incidents", instance=key).json()["items"],
         what="the incident",
@@ -95,11 +82,11 @@ def test_operator_retries_an_incident_from_the_instance_page(
     page.get_by_role("button", name="Genforsøg").click()
     expect(page.get_by_role("status")).to_contain_text("Handlingen er udført")
     refresh_until(page, ".bs-token")  # the token waits at the next element
+    refresh_until(page, "#variabel-tabel th:text-is('echoedToken')")  # the job's output
     expect(page.locator("#diagram")).to_have_attribute("data-ready", "true")
     expect(page.locator(".bs-incident-badge")).to_have_count(0)
     expect(page.locator("#haendelse-tabel")).to_contain_text("Løst")
     expect(page.locator("#handling-tabel")).to_contain_text(re.compile("retry"))
-    expect(page.locator("#variabel-tabel")).to_contain_text("echoedToken")
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
 

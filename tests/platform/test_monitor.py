@@ -39,9 +39,8 @@ def operator(platform: Platform) -> Iterator[ApiClient]:
     client.close()
 
 
-@pytest.fixture(scope="module")
-def case_id(caseworker: ApiClient) -> str:
-    """A case of the operator's municipality (Nord, 901) for the fixture instances to belong to."""
+def new_case(caseworker: ApiClient) -> str:
+    """A case of the operator's municipality (Nord, 901), from an underretning."""
     now = datetime.now(UTC)
     created = caseworker.post(
         "/api/underretninger",
@@ -54,6 +53,12 @@ def case_id(caseworker: ApiClient) -> str:
     )
     assert created.status_code == 201, created.text
     return str(created.json()["case_id"])
+
+
+@pytest.fixture(scope="module")
+def case_id(caseworker: ApiClient) -> str:
+    """The case the fixture instances belong to."""
+    return new_case(caseworker)
 
 
 def start(platform: Platform, case_id: str, token: str | None = None) -> int:
