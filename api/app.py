@@ -25,10 +25,13 @@ from api.platform.health import stack_health
 from api.processes.router import router as processes_router
 from api.rules.router import router as rules_router
 from api.settings import Settings, get_settings
+from api.sso.config import check_startup
+from api.sso.router import router as sso_router
 from api.tasks.router import router as tasks_router
 from api.transfers.router import router as transfers_router
 from api.underretninger.router import router as underretninger_router
 from api.web.app import install as install_pages
+from api.web.headers import SecurityHeaders
 
 
 def health_dep(request: Request) -> dict[str, Any]:
@@ -41,6 +44,8 @@ Health = Annotated[dict[str, Any], Depends(health_dep)]
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    # Production without SSO, with the development users or with a test secret does not start.
+    check_startup(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -78,5 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse(result, status_code=200 if result["status"] == "UP" else 503)
 
     install_pages(app)
+    app.include_router(sso_router)
+    app.add_middleware(SecurityHeaders, https=settings.base_url.startswith("https://"))
 
     return app

@@ -151,6 +151,22 @@ class Settings(BaseSettings):
     ankestyrelsen_cvr: str = "11883729"
     # Development sign-in with the demo users' passwords. Off in production (SSO only).
     dev_users: bool = False
+    # development, or production: SSO only, no development users, no test secrets; the app
+    # refuses to start otherwise (api/sso/config.py, production_problems).
+    mode: Literal["development", "production"] = "development"
+    # The public address, e.g. https://boernesag.kommune.dk: the SAML endpoints and, when https,
+    # Secure cookies. Empty: development without SSO.
+    base_url: str = ""
+    # SAML 2.0 single sign-on (OIOSAML 3, KOMBIT's Context Handler or a local IdP): the IdP's
+    # metadata file, our entity id (default {base_url}/saml/metadata) and our signing key and
+    # certificate (PEM files). README, "Single sign-on".
+    saml_idp_metadata: str | None = None
+    saml_sp_entity_id: str | None = None
+    saml_sp_key: str | None = None
+    saml_sp_certificate: str | None = None
+    # Failed password sign-ins per user name and address before a pause of this many seconds.
+    login_max_failures: int = 5
+    login_lockout_seconds: int = 900
     # The operating organisation (its kommunekode in our org model): only its analysts may deploy
     # processes, because the Zeebe Community License forbids offering process automation to
     # others (README, "Who may deploy"). Empty: nobody may deploy.

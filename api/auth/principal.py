@@ -22,6 +22,10 @@ class Principal:
     municipality_id: str
     org_unit_id: uuid.UUID
     roles: frozenset[str]
+    # KLE prefixes ("34", "34.10", "34.10.10") from the FK Adgangsstyring data constraints of an
+    # SSO sign-in; empty: no KLE limit (development users, or privileges without a KLE
+    # constraint). Not yet part of case_scope(): issue 10, item 2 adds it to every query.
+    kle: frozenset[str] = frozenset()
 
     def has(self, *roles: str) -> bool:
         return bool(self.roles & set(roles))

@@ -1,4 +1,4 @@
-"""Passwords (development users only) and bearer tokens."""
+"""Passwords (development users only), bearer tokens and the principal behind them."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Connection, delete, insert, select
 
 from api.auth.principal import Principal
-from api.auth.tables import auth_token
+from api.auth.tables import auth_token, user_kle
 from api.org.tables import app_user, user_role
 
 TOKEN_LIFETIME = timedelta(hours=10)
@@ -42,6 +42,7 @@ def load_principal(conn: Connection, user_id: object) -> Principal | None:
     if user is None:
         return None
     roles = conn.execute(select(user_role.c.role).where(user_role.c.user_id == user.id))
+    kle = conn.execute(select(user_kle.c.kle).where(user_kle.c.user_id == user.id))
     return Principal(
         user_id=user.id,
         username=user.username,
@@ -49,6 +50,7 @@ def load_principal(conn: Connection, user_id: object) -> Principal | None:
         municipality_id=user.municipality_id,
         org_unit_id=user.org_unit_id,
         roles=frozenset(r for (r,) in roles),
+        kle=frozenset(k for (k,) in kle),
     )
 
 
@@ -57,12 +59,17 @@ def sign_in(conn: Connection, *, username: str, password: str) -> str | None:
     user = conn.execute(select(app_user).where(app_user.c.username == username)).first()
     if user is None or not user.active or not verify_password(password, user.password_hash):
         return None
+    return issue_token(conn, user.id)
+
+
+def issue_token(conn: Connection, user_id: object) -> str:
+    """A new bearer token (the session) for a user already authenticated (password or SSO)."""
     token = secrets.token_urlsafe(32)
     now = datetime.now(UTC)
     conn.execute(delete(auth_token).where(auth_token.c.expires_at < now))
     conn.execute(
         insert(auth_token).values(
-            token_hash=_token_hash(token), user_id=user.id, expires_at=now + TOKEN_LIFETIME
+            token_hash=_token_hash(token), user_id=user_id, expires_at=now + TOKEN_LIFETIME
         )
     )
     return token

@@ -1,14 +1,17 @@
-"""/log-ind and /log-ud: the development users' password sign-in, as a page session."""
+"""/log-ind and /log-ud: the sign-in page (SSO, and in development the demo users' passwords,
+rate-limited per user name and address) and signing out."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from api.auth import ratelimit
 from api.auth.service import principal_for_token, sign_in, sign_out
 from api.deps import get_engine
+from api.sso.config import sso_configured
 from api.web.render import home_for, render
 from api.web.session import Csrf, clear_session, session_token, set_session
 
@@ -16,9 +19,10 @@ router = APIRouter(include_in_schema=False)
 
 WRONG = "Forkert brugernavn eller adgangskode. Prøv igen."
 MISSING = "Skriv både brugernavn og adgangskode."
+NO_PASSWORDS = "Adgangskoder bruges ikke her; log ind med SSO."
 
 
-def _safe_next(target: str | None) -> str | None:
+def safe_next(target: str | None) -> str | None:
     """Only a path on this site: never another host (an open redirect)."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
@@ -30,10 +34,11 @@ def login_page(request: Request, next: str | None = None) -> Response:
     return render(
         request,
         "login.html",
-        next=_safe_next(next) or "",
+        next=safe_next(next) or "",
         username="",
         error=None,
         dev_users=request.app.state.settings.dev_users,
+        sso=sso_configured(request.app.state.settings),
     )
 
 
@@ -46,27 +51,33 @@ def login(
 ) -> Response:
     settings = request.app.state.settings
 
-    def again(error: str) -> Response:
+    def again(error: str, code: int = 401) -> Response:
         return render(
             request,
             "login.html",
-            status_code=400 if error == MISSING else 401,
-            next=_safe_next(next) or "",
+            status_code=code,
+            next=safe_next(next) or "",
             username=username,
             error=error,
             dev_users=settings.dev_users,
+            sso=sso_configured(settings),
         )
 
     if not settings.dev_users:
-        return again(WRONG)
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=NO_PASSWORDS)
     if not username.strip() or not password:
-        return again(MISSING)
+        return again(MISSING, 400)
+    redis, address = request.app.state.redis, request.client.host if request.client else ""
+    if ratelimit.blocked(redis, settings, username, address):
+        return again(ratelimit.message(settings), 429)
     with get_engine(request).begin() as conn:
         token = sign_in(conn, username=username.strip(), password=password)
         principal = principal_for_token(conn, token) if token else None
     if token is None or principal is None:
+        ratelimit.failed(redis, settings, username, address)
         return again(WRONG)
-    response = RedirectResponse(_safe_next(next) or home_for(principal), status_code=303)
+    ratelimit.succeeded(redis, username, address)
+    response = RedirectResponse(safe_next(next) or home_for(principal), status_code=303)
     set_session(response, request, token)
     return response
 

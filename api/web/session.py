@@ -35,7 +35,9 @@ def set_session(response: Response, request: Request, token: str) -> None:
         token,
         max_age=int(TOKEN_LIFETIME.total_seconds()),
         httponly=True,
-        secure=request.url.scheme == "https",
+        # Secure when the app is served over https, also behind a TLS-terminating proxy.
+        secure=request.url.scheme == "https"
+        or request.app.state.settings.base_url.startswith("https://"),
         samesite="lax",
         path="/",
     )
