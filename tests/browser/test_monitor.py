@@ -31,14 +31,14 @@ def operator_api(base_url: str) -> Iterator[ApiClient]:
     client.close()
 
 
-def start_failing(platform: Platform, case_id: str) -> int:
-    """`monitor_repair` without a token: its echo job fails once and becomes an incident."""
+def start_failing(platform: Platform, case_id: str, token: str | None = None) -> int:
+    """`monitor_repair` without a token: its echo job fails once and becomes an incident; with
+    one it goes on to wait for a message."""
+    variables = {"caseId": case_id, **({"token": token} if token else {})}
     with grpc.insecure_channel(platform.endpoints.gateway) as channel:
         response = gateway_pb2_grpc.GatewayStub(channel).CreateProcessInstance(
             gateway_pb2.CreateProcessInstanceRequest(
-                bpmnProcessId="monitor_repair",
-                version=-1,
-                variables=json.dumps({"caseId": case_id}),
+                bpmnProcessId="monitor_repair", version=-1, variables=json.dumps(variables)
             )
         )
     return int(response.processInstanceKey)
@@ -93,3 +93,40 @@ def test_operator_retries_an_incident_from_the_instance_page(
     caseworker = signed_in("caseworker")
     response = caseworker.goto(f"{base_url}/drift")
     assert response is not None and response.status == 403
+
+
+def test_operator_batch_cancels_after_seeing_the_count(
+    platform: Platform,
+    signed_in: LogIn,
+    base_url: str,
+    caseworker_api: ApiClient,
+    operator_api: ApiClient,
+) -> None:
+    case_id = new_case(caseworker_api)
+    keys = {start_failing(platform, case_id, token=f"b{i}") for i in range(2)}
+    eventually(
+        lambda: (
+            {
+                int(i["key"])
+                for i in operator_api.get(
+                    "/api/processes/instances", case_id=case_id, element="monitor_wait"
+                ).json()["items"]
+            }
+            == keys
+        ),
+        what="two waiting",
+    )
+    page = signed_in("operator")
+    page.goto(f"{base_url}/drift?sag={case_id}&element=monitor_wait")
+    expect(page.locator("#instans-tabel tbody tr")).to_have_count(2)
+    page.get_by_role("button", name="Afbryd de aktive instanser …").click()
+    expect(page.locator("#antal")).to_contain_text("Filteret rammer 2 instanser")
+    page.get_by_role("button", name="Bekræft: afbryd 2").click()
+    expect(page.get_by_role("status")).to_contain_text("Handlingen er udført. (2 instanser)")
+    eventually(
+        lambda: all(
+            operator_api.get(f"/api/processes/instances/{k}/view").json()["state"] == "TERMINATED"
+            for k in keys
+        ),
+        what="both cancelled",
+    )
