@@ -31,7 +31,7 @@ class Result:
     def outcome(self) -> str:
         values = list(self.per_instance.values())
         ok = sum(v == "ok" for v in values)
-        if values and ok == len(values):
+        if ok == len(values):  # all of them, or a batch that (still) matches nothing
             return "ok"
         if ok:
             return "partial"

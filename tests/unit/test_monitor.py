@@ -81,6 +81,7 @@ def test_migration_blockers_timer_boundary_call_activity_and_missing_elements() 
 
 def test_outcome_over_several_instances() -> None:
     result = Result("batch-cancel", {})
+    assert (result.outcome, result.status) == ("ok", 200)  # a confirmed batch of none
     result.per_instance = {1: "ok", 2: "ok"}
     assert (result.outcome, result.status) == ("ok", 200)
     result.per_instance[3] = "afvist: not found"
