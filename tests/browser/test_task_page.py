@@ -63,6 +63,12 @@ def test_draft_is_kept_on_the_server_and_restored_after_reload(
 ) -> None:
     page = signed_in("caseworker")
     task, _ = claimed_task_page(page, caseworker_api)
+    # form-js's own words are Danish too: the empty choice, and its checks when leaving a field.
+    expect(page.locator(".fjs-select-display")).to_have_text("Vælg")
+    page.get_by_label("Vurdering").fill("Kort")
+    page.get_by_label("Vurdering").blur()
+    field = page.locator(".fjs-form-field").filter(has=page.get_by_label("Vurdering"))
+    expect(field.locator(".fjs-form-field-error")).to_have_text("Mindst 10 tegn")
     page.get_by_label("Vurdering").fill("Halvfærdig vurdering af hjemmet")
     page.get_by_role("button", name="Gem udkast").click()
     expect(page.get_by_role("status")).to_contain_text("Udkastet er gemt")

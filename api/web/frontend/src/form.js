@@ -40,6 +40,49 @@ function values(form) {
   return typeof form._getSubmitData === "function" ? form._getSubmitData() : form.submit().data;
 }
 
+// form-js speaks English; the page speaks Danish, in the server validator's words.
+const DANISH = [
+  [/^Field is required\.$/, () => "Feltet skal udfyldes"],
+  [/^Field must have minimum length of (\S+)\.$/, (n) => `Mindst ${n} tegn`],
+  [/^Field must have maximum length of (\S+)\.$/, (n) => `Højst ${n} tegn`],
+  [/^Field must have minimum value of (\S+)\.$/, (n) => `Mindst ${n}`],
+  [/^Field must have maximum value of (\S+)\.$/, (n) => `Højst ${n}`],
+  [/^Field must match pattern/, () => "Formatet er forkert"],
+  [/^Field must be a valid email\.$/, () => "Skriv en gyldig e-mailadresse"],
+];
+
+function danish(message) {
+  for (const [pattern, text] of DANISH) {
+    const match = pattern.exec(message);
+    if (match) return text(match[1]);
+  }
+  return message;
+}
+
+function speakDanish(form) {
+  const validator = form.get("validator");
+  const validate = validator.validateFieldInstance.bind(validator);
+  validator.validateFieldInstance = (...args) => validate(...args).map(danish);
+  // The select's empty choice and the search boxes are fixed English words in form-js. Only
+  // the text node's data changes: form-js (Preact) keeps updating the very same node.
+  const relabel = () => {
+    root.querySelectorAll(".fjs-select-display").forEach((el) => {
+      el.childNodes.forEach((node) => {
+        if (node.nodeType === Node.TEXT_NODE && node.data === "Select") node.data = "Vælg";
+      });
+    });
+    root.querySelectorAll('input[placeholder="Search"]').forEach((el) => {
+      el.placeholder = "Søg";
+    });
+  };
+  new MutationObserver(relabel).observe(root, {
+    childList: true,
+    subtree: true,
+    characterData: true,
+  });
+  relabel();
+}
+
 function showFieldErrors(form, fields) {
   const byKey = {};
   form.get("formFieldRegistry").getAll().forEach((field) => {
@@ -63,6 +106,7 @@ async function main() {
   const schema = JSON.parse(document.getElementById("form-schema").textContent);
   const data = JSON.parse(document.getElementById("form-data").textContent);
   const form = new Form({ container: root });
+  speakDanish(form);
   await form.importSchema(schema, data);
   root.dataset.ready = "true";
 
