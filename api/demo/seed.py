@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 from sqlalchemy.dialects.postgresql import insert
 
 from api.auth.service import hash_password
+from api.auth.tables import fk_role_mapping
 from api.db import make_engine
 from api.finance import kontostreng
 from api.org.tables import app_user, municipality, org_unit, user_role
@@ -37,6 +38,15 @@ USERS = (
     # A colleague in Nord who has not worked the demo cases: a genvurdering (§ 137) needs one.
     ("caseworker3", "Mads Myndighed", "901", ("caseworker",)),
 )
+
+# The demo municipalities' mapping of FK Adgangsstyring brugersystemroller (made-up URIs; a real
+# municipality uses the entity ids of the roles it created for Børnesag) to our roles.
+FK_ROLES = {
+    "http://boernesag.example/roles/usersystemrole/myndighedsraadgiver/1": "caseworker",
+    "http://boernesag.example/roles/usersystemrole/teamleder/1": "team_leader",
+    "http://boernesag.example/roles/usersystemrole/revisor/1": "auditor",
+    "http://boernesag.example/roles/usersystemrole/oekonomi/1": "finance",
+}
 
 
 def unit_id(municipality_id: str) -> uuid.UUID:
@@ -72,6 +82,13 @@ def seed(conn: Connection) -> None:
             .on_conflict_do_nothing()
         )
     kontostreng.seed(conn, MUNICIPALITIES)
+    for mid in MUNICIPALITIES:
+        for fk_role, role in FK_ROLES.items():
+            conn.execute(
+                insert(fk_role_mapping)
+                .values(municipality_id=mid, fk_role=fk_role, role=role)
+                .on_conflict_do_nothing()
+            )
     password = hash_password("demo")
     for username, display, mid, roles in USERS:
         conn.execute(

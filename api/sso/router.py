@@ -14,16 +14,15 @@ import logging
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request, status
+from fastapi import APIRouter, Form, Query, Request, status
 from fastapi.responses import RedirectResponse, Response
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
-from saml2.client import Saml2Client
 from saml2.metadata import entity_descriptor
 
 from api.auth.service import issue_token, load_principal
 from api.deps import get_engine
-from api.settings import Settings
-from api.sso.config import sp_config, sso_configured
+from api.sso.client import client
+from api.sso.logout import remember
 from api.sso.privileges import ATTRIBUTES, Refused, parse
 from api.sso.provision import provision
 from api.web.auth_pages import safe_next
@@ -43,18 +42,6 @@ UNKNOWN_REQUEST = "Log-in-svaret hører ikke til et log-in, vi har startet. Prø
 NAME_ATTRIBUTES = ("https://data.gov.dk/model/core/eid/fullName", "urn:oid:2.5.4.3", "cn")
 
 
-def client(request: Request) -> Saml2Client:
-    """The app's SAML client, built once from its settings (metadata and keys read then)."""
-    state = request.app.state
-    settings: Settings = state.settings
-    if not sso_configured(settings):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="SSO er ikke sat op her.")
-    sp: Saml2Client | None = getattr(state, "saml_client", None)
-    if sp is None:
-        sp = state.saml_client = Saml2Client(sp_config(settings))
-    return sp
-
-
 def _refuse(request: Request, message: str, code: int = status.HTTP_403_FORBIDDEN) -> Response:
     settings = request.app.state.settings
     return render(
@@ -63,7 +50,8 @@ def _refuse(request: Request, message: str, code: int = status.HTTP_403_FORBIDDE
         status_code=code,
         next="",
         username="",
-        error=message,
+        error=None,
+        sso_error=message,
         dev_users=settings.dev_users,
         sso=True,
     )
@@ -154,6 +142,20 @@ def acs(
     except Refused as refused:
         return _refuse(request, str(refused))
     assert principal is not None
+    remember(request, token, answer.session_info())
     response = RedirectResponse(target or home_for(principal), status_code=303)
     set_session(response, request, token)
     return response
+
+
+@router.get("/logout")
+def logged_out(
+    request: Request, saml_response: Annotated[str, Query(alias="SAMLResponse")] = ""
+) -> Response:
+    """Where the IdP sends its LogoutResponse after /log-ud ended its session too."""
+    if saml_response:
+        try:
+            client(request).parse_logout_request_response(saml_response, BINDING_HTTP_REDIRECT)
+        except Exception as exc:  # the local session is gone either way
+            log.info("saml logout response refused", extra={"reason": type(exc).__name__})
+    return RedirectResponse("/log-ind", status_code=303)

@@ -12,6 +12,7 @@ from api.auth import ratelimit
 from api.auth.service import principal_for_token, sign_in, sign_out
 from api.deps import get_engine
 from api.sso.config import sso_configured
+from api.sso.logout import logout_url
 from api.web.render import home_for, render
 from api.web.session import Csrf, clear_session, session_token, set_session
 
@@ -85,9 +86,12 @@ def login(
 @router.post("/log-ud", dependencies=[Csrf])
 def logout(request: Request) -> Response:
     token = session_token(request)
+    target = "/log-ind"
     if token:
         with get_engine(request).begin() as conn:
             sign_out(conn, token)
-    response = RedirectResponse("/log-ind", status_code=303)
+        # An SSO session ends at the IdP too, which sends the browser back to /saml/logout.
+        target = logout_url(request, token) or target
+    response = RedirectResponse(target, status_code=303)
     clear_session(response)
     return response

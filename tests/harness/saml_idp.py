@@ -63,6 +63,8 @@ class TestIdp:
         self.next_user: IdpUser | None = None
         self.fault: Fault | None = None
         self.requests: list[str] = []
+        # The NameIDs of the LogoutRequests received (single logout).
+        self.logouts: list[str] = []
         self._servers: dict[str, Server] = {}
         self._http: ThreadingHTTPServer | None = None
 
@@ -77,7 +79,8 @@ class TestIdp:
             "service": {
                 "idp": {
                     "endpoints": {
-                        "single_sign_on_service": [(f"{self.base}/sso", BINDING_HTTP_REDIRECT)]
+                        "single_sign_on_service": [(f"{self.base}/sso", BINDING_HTTP_REDIRECT)],
+                        "single_logout_service": [(f"{self.base}/slo", BINDING_HTTP_REDIRECT)],
                     },
                     "name_id_format": [NAMEID_FORMAT_PERSISTENT],
                     "want_authn_requests_signed": True,
@@ -112,6 +115,17 @@ class TestIdp:
             def do_GET(self) -> None:
                 url = urlparse(self.path)
                 query = {k: v[0] for k, v in parse_qs(url.query).items()}
+                if url.path == "/slo" and "SAMLRequest" in query:
+                    try:
+                        location = idp.logout(query)
+                    except Exception as exc:
+                        self.send_error(400, f"IdP: {type(exc).__name__}")
+                        return
+                    self.send_response(303)
+                    self.send_header("Location", location)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 if url.path != "/sso" or "SAMLRequest" not in query:
                     self.send_error(404)
                     return
@@ -134,6 +148,33 @@ class TestIdp:
         if self._http:
             self._http.shutdown()
             self._http.server_close()
+
+    def logout(self, query: dict[str, str]) -> str:
+        """A signed LogoutRequest of ours: recorded, answered with a LogoutResponse (redirect)."""
+        server = self._servers["normal"]
+        request = server.parse_logout_request(
+            query["SAMLRequest"],
+            BINDING_HTTP_REDIRECT,
+            relay_state=query.get("RelayState"),
+            sigalg=query.get("SigAlg"),
+            signature=query.get("Signature"),
+        )
+        self.logouts.append(request.message.name_id.text)
+        response = server.create_logout_response(request.message, [BINDING_HTTP_REDIRECT])
+        sp = request.message.issuer.text
+        destination = server.metadata.single_logout_service(sp, BINDING_HTTP_REDIRECT, "spsso")[0][
+            "location"
+        ]
+        http = server.apply_binding(
+            BINDING_HTTP_REDIRECT,
+            str(response),
+            destination,
+            response=True,
+            sign=True,
+            sigalg=SIG_RSA_SHA256,
+        )
+        location: str = dict(http["headers"])["Location"]
+        return location
 
     def answer(self, query: dict[str, str]) -> str:
         server = self._servers["expired" if self.fault == "expired" else "normal"]

@@ -15,9 +15,9 @@ from api.auth.service import hash_password
 from api.auth.tables import sso_identity, user_kle
 from api.org.tables import app_user, user_role
 from api.sso.privileges import KLE_CONSTRAINT, ORG_UNIT_CONSTRAINT
-from api.web.session import COOKIE
+from api.web.session import COOKIE, csrf_token
 from tests.harness.platform import Platform
-from tests.harness.saml_idp import IdpUser
+from tests.harness.saml_idp import IdpUser, form_of
 from tests.harness.sso import (
     FK_CASEWORKER,
     FK_LEADER,
@@ -157,8 +157,6 @@ def test_an_answer_is_used_once_and_only_for_a_request_of_ours(
     with sso.client() as client:
         start = client.get("/saml/login")
         page = httpx.get(start.headers["location"], timeout=30)
-        from tests.harness.saml_idp import form_of
-
         action, fields = form_of(page.text)
         assert client.post(action, data=fields).status_code == 303
     with sso.client() as replay:
@@ -218,3 +216,24 @@ def _user_of(platform: Platform, subject: str) -> object:
             .where(sso_identity.c.subject == subject)
         ).first()
     return found
+
+
+def test_logging_out_ends_the_session_here_and_at_the_idp(
+    sso: SsoApp, kommune: SsoMunicipality
+) -> None:
+    who = user(kommune, FK_CASEWORKER)
+    sso.idp.next_user, sso.idp.fault = who, None
+    with sso.client() as client:
+        assert sso.sign_in(client).status_code == 303
+        token = client.cookies[COOKIE]
+        out = client.post("/log-ud", data={"csrf_token": csrf_token(token)})
+        assert out.status_code == 303
+        assert out.headers["location"].startswith(f"{sso.idp.base}/slo?SAMLRequest=")
+        back = httpx.get(out.headers["location"], timeout=30)
+        assert back.status_code == 303, back.text
+        assert back.headers["location"].startswith(f"{sso.base}/saml/logout?SAMLResponse=")
+        done = client.get(back.headers["location"])
+        assert done.status_code == 303 and done.headers["location"] == "/log-ind"
+        gone = client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
+        assert gone.status_code == 401
+    assert sso.idp.logouts[-1] == who.subject
