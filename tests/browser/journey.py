@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Locator, Page
@@ -14,6 +15,8 @@ from tests.harness.api import ApiClient
 from tests.harness.waiting import eventually
 
 ASSESSMENT_TASK = "24-timers vurdering"
+# Taken by the tests, shown in the README.
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def new_underretning(api: ApiClient, cpr: str | None = None, **overrides: Any) -> dict[str, Any]:

@@ -8,7 +8,14 @@ from playwright.sync_api import expect
 
 from api.testdata.cpr import PROTECTED_ADDRESS
 from tests.browser.conftest import LogIn
-from tests.browser.journey import assignee_is, card, case_of, new_underretning, open_task
+from tests.browser.journey import (
+    SCREENSHOTS,
+    assignee_is,
+    card,
+    case_of,
+    new_underretning,
+    open_task,
+)
 from tests.harness.api import ApiClient
 
 
@@ -35,6 +42,7 @@ def test_card_shows_child_case_deadline_basis_and_flags(
     # dd.mm.åååå kl. tt.mm
     expect(one).to_contain_text(re.compile(r"Frist: \d\d\.\d\d\.\d{4} kl\. \d\d\.\d\d"))
     assert task["due_at"]
+    page.screenshot(path=str(SCREENSHOTS / "overblik.png"), full_page=True)
 
 
 def test_claim_unclaim_and_saved_filters(signed_in: LogIn, caseworker_api: ApiClient) -> None:

@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import LogIn
 from tests.browser.journey import (
+    SCREENSHOTS,
     assignee_is,
     card,
     case_of,
@@ -76,6 +77,7 @@ def test_draft_is_kept_on_the_server_and_restored_after_reload(
     expect(page.locator("#task-form[data-ready=true]")).to_have_count(1)
     expect(page.get_by_label("Vurdering")).to_have_value("Halvfærdig vurdering af hjemmet")
     expect(page.get_by_text("Dit gemte udkast er hentet")).to_be_visible()
+    page.screenshot(path=str(SCREENSHOTS / "opgave.png"), full_page=True)
     # On the server, never in the browser's storage.
     stored = page.evaluate("() => [localStorage.length, sessionStorage.length]")
     assert stored == [0, 0]
