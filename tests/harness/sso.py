@@ -15,14 +15,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import uvicorn
 from saml2.metadata import entity_descriptor
 from sqlalchemy import Engine, insert
 
+from api import clock
 from api.app import create_app
 from api.auth.tables import fk_role_mapping
 from api.org.tables import municipality, org_unit
-from api.settings import Settings
+from api.settings import Settings, get_settings
 from api.sso.config import sp_config
 from tests.harness.saml_idp import (
     OTHER_AUDIENCE,
@@ -114,15 +116,24 @@ def run_sso_app(env: dict[str, str], workdir: Path, **extra: Any) -> Iterator[Ss
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "the SSO app did not start"
-        time.sleep(0.05)
-    try:
-        yield SsoApp(base, idp, settings)
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        idp.stop()
+    # Code that reads the settings itself (api.clock) sees the stack's, as in its own process.
+    with pytest.MonkeyPatch.context() as env_patch:
+        for name, value in env.items():
+            if name.startswith("BS_") or name == "DATABASE_URL":
+                env_patch.setenv(name, value)
+        get_settings.cache_clear()
+        clock.current.cache_clear()
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 30
+        while not server.started:
+            assert time.monotonic() < deadline, "the SSO app did not start"
+            time.sleep(0.05)
+        try:
+            yield SsoApp(base, idp, settings)
+        finally:
+            server.should_exit = True
+            thread.join(10)
+            idp.stop()
+            get_settings.cache_clear()
+            clock.current.cache_clear()
