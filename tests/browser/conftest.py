@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from infra.platform import StackOptions
 from tests.harness.api import ApiClient
@@ -21,8 +21,10 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 STATIC = Path(__file__).resolve().parents[2] / "api" / "web" / "static" / "dist"
-# Playwright waits this long for an element or a navigation; the stack is slow on 2 cores.
+# Playwright waits this long for an element, a navigation or an `expect`; the stack is slow on
+# 2 cores (completing a task waits for the engine and then for the read model).
 TIMEOUT_MS = 20_000
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 @pytest.fixture(scope="session")

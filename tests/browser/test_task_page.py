@@ -50,6 +50,8 @@ def test_claim_fill_rejected_at_field_fix_and_complete(
     expect(page.get_by_label("Vurdering")).to_be_focused()
 
     page.get_by_label("Vurdering").fill("Skolen beskriver et trygt barn i trivsel.")
+    page.get_by_label("Vurdering").blur()  # leaving the field: the corrected field's error goes
+    expect(field.locator(".fjs-form-field-error")).to_have_count(0)
     page.get_by_role("button", name="Afslut opgaven").click()
     expect(page).to_have_url(re.compile(r"/\?besked=afsluttet$"))
     expect(page.get_by_role("status")).to_contain_text("Opgaven er afsluttet")

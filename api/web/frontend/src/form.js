@@ -83,6 +83,18 @@ function speakDanish(form) {
   relabel();
 }
 
+// The server's field errors stay until the user changes something; then they go at once, so
+// the page does not shift under the pointer on the way to "Afslut opgaven".
+let serverErrorsShown = false;
+
+function clearServerErrorsOnChange(form) {
+  form.on("changed", () => {
+    if (!serverErrorsShown) return;
+    serverErrorsShown = false;
+    form._setState({ errors: {} });
+  });
+}
+
 function showFieldErrors(form, fields) {
   const byKey = {};
   form.get("formFieldRegistry").getAll().forEach((field) => {
@@ -93,6 +105,7 @@ function showFieldErrors(form, fields) {
     if (byKey[key]) errors[byKey[key]] = [message];
   }
   form._setState({ errors });
+  serverErrorsShown = true;
   // form-js renders on the next frame; then the first field in error gets the focus.
   requestAnimationFrame(() =>
     setTimeout(() => {
@@ -108,6 +121,7 @@ async function main() {
   const form = new Form({ container: root });
   speakDanish(form);
   await form.importSchema(schema, data);
+  clearServerErrorsOnChange(form);
   root.dataset.ready = "true";
 
   document.getElementById("save-draft").addEventListener("click", async () => {
