@@ -28,6 +28,7 @@ from api.settings import Settings, get_settings
 from api.sso.config import check_startup
 from api.sso.router import router as sso_router
 from api.tasks.router import router as tasks_router
+from api.tilbud.router import router as tilbud_router
 from api.transfers.router import router as transfers_router
 from api.underretninger.router import router as underretninger_router
 from api.web.app import install as install_pages
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         classification_router,
         modeler_router,
         finance_router,
+        tilbud_router,
     ):
         app.include_router(router)
 

@@ -18,6 +18,7 @@ from api.db import make_engine
 from api.finance import kontostreng
 from api.org.tables import app_user, municipality, org_unit, user_role
 from api.settings import get_settings
+from api.tilbud import importer as tilbud_importer
 
 NAMESPACE = uuid.UUID("6f1c3d52-0b7e-4d38-9a52-5e0f6c1b9d01")
 
@@ -82,6 +83,8 @@ def seed(conn: Connection) -> None:
             .on_conflict_do_nothing()
         )
     kontostreng.seed(conn, MUNICIPALITIES)
+    # The synthetic offer catalogue (api/tilbud/sample), imported as any catalogue file is.
+    tilbud_importer.import_sample(conn)
     for mid in MUNICIPALITIES:
         for fk_role, role in FK_ROLES.items():
             conn.execute(

@@ -17,6 +17,7 @@ from api.cases.tables import case, form_document
 from api.finance import kontostreng
 from api.finance.projection import UNITS, Terms, Unit, next_month
 from api.finance.tables import grant_award, grant_payment, grant_revision
+from api.tilbud.tables import tilbud_offer
 
 INCOME_TYPES = ("A", "B")  # a foster family's fee: A-income (professional) or B-income
 EXPENSES = "SKATTEFRI"  # maintenance, clothes, pocket money: untaxed
@@ -34,6 +35,7 @@ FIELDS = (
     "grant_expected_end",
     "foster_income",
     "expenses_price",
+    "tilbud_id",
 )
 
 
@@ -59,6 +61,7 @@ class NewGrant:
     price: Decimal
     unit: Unit
     expected_end: date
+    tilbud_id: uuid.UUID | None = None
 
 
 class _Problems:
@@ -136,6 +139,12 @@ def from_decision(data: dict[str, Any], kind: str, starts_on: date) -> list[NewG
             )
         if ends is not None and ends < starts_on:
             found.add("grant_expected_end", "den forventede slutdato ligger før bevillingens start")
+    tilbud_id: uuid.UUID | None = None
+    if data.get("tilbud_id") not in (None, ""):
+        try:
+            tilbud_id = uuid.UUID(str(data["tilbud_id"]))
+        except ValueError:
+            found.add("tilbud_id", "tilbuddet skal vælges i tilbudskataloget")
     if found.messages or price is None or ends is None or unit not in UNITS:
         raise GrantInvalid(found.messages or ["ufuldstændige oplysninger"], found.fields)
     base = NewGrant(
@@ -149,6 +158,7 @@ def from_decision(data: dict[str, Any], kind: str, starts_on: date) -> list[NewG
         price=price,
         unit=cast(Unit, unit),
         expected_end=ends,
+        tilbud_id=tilbud_id,
     )
     grants = [base]
     if expenses:
@@ -200,6 +210,7 @@ def create(
             dranst=account.dranst,
             art=account.art,
             decided_by=decided_by,
+            tilbud_id=_offer_of(conn, new),
         )
         .on_conflict_do_nothing(index_elements=["measure_id", "component"])
         .returning(grant_award.c.id)
@@ -228,6 +239,20 @@ def create(
         )
     )
     return grant_id
+
+
+def _offer_of(conn: Connection, new: NewGrant) -> uuid.UUID | None:
+    """The catalogue offer the grant was chosen from, if it exists and is the creditor's own
+    (a provider changed by hand after choosing an offer breaks the link, not the grant)."""
+    if new.tilbud_id is None or new.creditor_kind != "CVR":
+        return None
+    found = conn.execute(
+        select(tilbud_offer.c.id).where(
+            tilbud_offer.c.id == new.tilbud_id,
+            tilbud_offer.c.provider_cvr == new.creditor_number,
+        )
+    ).scalar()
+    return None if found is None else uuid.UUID(str(found))
 
 
 def terms(conn: Connection, grant_id: uuid.UUID) -> list[Terms]:

@@ -60,6 +60,8 @@ grant_award = Table(
     Column("art", Text, nullable=False),
     # Who submitted the granting decision: the approver of payments under the threshold.
     Column("decided_by", UUID(as_uuid=True), ForeignKey("app_user.id"), nullable=True),
+    # The catalogue offer the decision chose (api/tilbud), when it came from the catalogue.
+    Column("tilbud_id", UUID(as_uuid=True), ForeignKey("tilbud_offer.id"), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     UniqueConstraint("measure_id", "component"),
     Index("ix_grant_award_case_id", "case_id"),

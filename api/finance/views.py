@@ -48,6 +48,7 @@ def grants_view(conn: Connection, case_id: uuid.UUID) -> list[dict[str, Any]]:
                 "indsats_type": row.indsats_type,
                 "provider_type": row.provider_type,
                 "provider_name": row.provider_name,
+                "tilbud_id": None if row.tilbud_id is None else str(row.tilbud_id),
                 "creditor_kind": row.creditor_kind,
                 "income_type": row.income_type,
                 "service": row.service,
