@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth.service import principal_for_token
 from api.deps import get_engine
+from api.tilbud import pages as tilbud_pages
 from api.web import (
     auth_pages,
     case_page,
@@ -50,6 +51,7 @@ HEADINGS = {
 def install(app: FastAPI) -> None:
     for router in ROUTERS:
         app.include_router(router)
+    tilbud_pages.install(app)
     (HERE / "static").mkdir(exist_ok=True)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 

@@ -19,6 +19,7 @@ from api.forms.validation import fields
 from api.tasks import router as task_api
 from api.tasks import service
 from api.tasks.service import Task
+from api.tilbud import pages as tilbud_pages
 from api.web.cards import build_cards
 from api.web.overview import MESSAGES, settled
 from api.web.render import render
@@ -71,6 +72,8 @@ def task_page(task_id: int, request: Request, uow: PageUow) -> Response:
         schema_json=script_json(form["schema"] if form else None),
         data_json=script_json(form["data"] if form else {}),
         message=MESSAGES.get(request.query_params.get("besked", "")),
+        # The offer catalogue's search beside a decision form (api/tilbud/pages.py).
+        side_panel=tilbud_pages.panel(uow, task) if form else None,
     )
 
 

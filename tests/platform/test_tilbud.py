@@ -7,6 +7,7 @@ that revises the forecast."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import uuid
@@ -16,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import select
 
@@ -324,3 +326,79 @@ def test_an_offer_id_that_does_not_match_the_provider_links_nothing(
     complete(caseworker, task_named(caseworker, case_id, "Afgørelse"), {**DECISION, **fields})
     (grant,) = eventually(lambda: grants_of(caseworker, case_id), what="the grant")
     assert grant["tilbud_id"] is None and grant["provider_name"] == fields["provider_name"]
+
+
+def _browser(platform: Platform, username: str) -> httpx.Client:
+    """A cookie session like a browser's, signed in on /log-ind."""
+    client = httpx.Client(base_url=f"http://127.0.0.1:{platform.stack.ports.api}", timeout=30)
+    signed = client.post("/log-ind", data={"username": username, "password": "demo"})
+    assert signed.status_code in (200, 303), signed.text
+    assert client.cookies.get("bs_session")
+    return client
+
+
+def _csrf(page: httpx.Response) -> str:
+    found = re.search(r'name="csrf-token" content="([^"]+)"', page.text)
+    assert found, page.text[:500]
+    return found.group(1)
+
+
+def test_the_offer_page_takes_experiences_and_prices_with_danish_errors(
+    platform: Platform,
+) -> None:
+    """/tilbud/{id}: a caseworker writes an experience, a leader a negotiated price; a bad
+    rating, a CPR-shaped text, a bad price or date is shown at its field and saves nothing;
+    a post without the CSRF token is refused; the roles decide which forms show."""
+    offer = str(importer.offer_id("SYN-1012"))  # Familiehuset Ådalen, ambulant
+    with _browser(platform, "caseworker") as worker, _browser(platform, "leader") as leader:
+        page = worker.get(f"/tilbud/{offer}")
+        assert page.status_code == 200 and "Gem erfaring" in page.text
+        assert "Gem pris" not in page.text
+        token = _csrf(page)
+        bad = worker.post(
+            f"/tilbud/{offer}/erfaringer",
+            data={"csrf_token": token, "rating": "7", "text": "Mor 0202149911 er glad"},
+        )
+        assert bad.status_code == 422
+        assert "Bedømmelsen skal være fra 1 til 5" in bad.text and "CPR-numre" in bad.text
+        good = worker.post(
+            f"/tilbud/{offer}/erfaringer",
+            data={"csrf_token": token, "rating": "5", "text": "Stærke på familiesamtaler."},
+        )
+        assert good.status_code == 303
+        shown = worker.get(good.headers["location"])
+        assert "Erfaringen er gemt" in shown.text and "Rikke Rådgiver" in shown.text
+        assert (
+            worker.post(
+                f"/tilbud/{offer}/erfaringer", data={"rating": "5", "text": "Uden token"}
+            ).status_code
+            == 403
+        )
+
+        page = leader.get(f"/tilbud/{offer}")
+        token = _csrf(page)
+        assert "Gem pris" in page.text
+        wrong = leader.post(
+            f"/tilbud/{offer}/priser",
+            data={"csrf_token": token, "price": "mange", "unit": "maaned", "valid_from": "i går"},
+        )
+        assert wrong.status_code == 422 and "Skriv prisen" in wrong.text
+        assert "åååå-mm-dd" in wrong.text
+        saved = leader.post(
+            f"/tilbud/{offer}/priser",
+            data={"csrf_token": token, "price": "10500,50", "unit": "maaned",
+                  "valid_from": "2026-01-01", "note": "Rammeaftale 2026"},
+        )  # fmt: skip
+        assert saved.status_code == 303
+        assert "10.500,50 kr." in leader.get(saved.headers["location"]).text
+    assert one_as(platform, offer)["experiences"] == 1
+
+
+def one_as(platform: Platform, offer_id: str) -> dict[str, Any]:
+    client = ApiClient(f"http://127.0.0.1:{platform.stack.ports.api}", "auditor")
+    try:
+        found = one(client, offer_id)
+    finally:
+        client.close()
+    assert found["price"] == "10500.50" and found["negotiated"] is True
+    return found

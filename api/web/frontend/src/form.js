@@ -115,6 +115,21 @@ function showFieldErrors(form, fields) {
   );
 }
 
+// A panel beside the form (the offer catalogue's "Vælg", api/tilbud/static/tilbud.js) fills
+// fields by key; keys the form does not have are left out.
+function fillFromPanels(form) {
+  document.addEventListener("boernesag:udfyld", (event) => {
+    const keys = new Set(
+      form.get("formFieldRegistry").getAll().map((field) => field.key).filter(Boolean),
+    );
+    const data = { ...form._getState().data };
+    for (const [key, value] of Object.entries(event.detail || {})) {
+      if (keys.has(key)) data[key] = value;
+    }
+    form._setState({ data });
+  });
+}
+
 async function main() {
   const schema = JSON.parse(document.getElementById("form-schema").textContent);
   const data = JSON.parse(document.getElementById("form-data").textContent);
@@ -122,6 +137,7 @@ async function main() {
   speakDanish(form);
   await form.importSchema(schema, data);
   clearServerErrorsOnChange(form);
+  fillFromPanels(form);
   root.dataset.ready = "true";
 
   document.getElementById("save-draft").addEventListener("click", async () => {
