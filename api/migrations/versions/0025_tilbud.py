@@ -2,7 +2,7 @@
 experiences per municipality, and the offer a grant was chosen from (grant_award.tilbud_id)
 
 Revision ID: 0025_tilbud
-Revises: 0020_sso
+Revises: 0021_audit_chain
 Create Date: 2026-12-05 19:00:00.000000
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0025_tilbud"
-down_revision = "0020_sso"
+down_revision = "0021_audit_chain"
 branch_labels = None
 depends_on = None
 
