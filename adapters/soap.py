@@ -95,9 +95,24 @@ class OfflineTransport(Transport):
         return content
 
     def post(self, address: str, message: bytes | str, headers: dict[str, str]) -> Any:
-        return self.session.post(
+        response = self.session.post(
             address, data=message, headers=headers, timeout=self.operation_timeout
         )
+        # A fault comes as a SOAP envelope with HTTP 500 (1.1) or 4xx/5xx (1.2). Any other
+        # error status with something else (a proxy's HTML page, a cut-off body) is the HTTP
+        # status's failure, not an answer that breaks the contract.
+        if response.status_code != 200 and not _is_envelope(response.content):
+            raise _transport_error(int(response.status_code))
+        return response
+
+
+def _is_envelope(content: bytes) -> bool:
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        root = etree.fromstring(content, parser)
+    except (etree.XMLSyntaxError, ValueError):
+        return False
+    return root.tag in (f"{{{SOAP_ENV}}}Envelope", f"{{{SOAP12_ENV}}}Envelope")
 
 
 class AuditPlugin(Plugin):

@@ -96,8 +96,11 @@ class CprEventFeed:
             raise ContractViolation(f"CPR-hændelser svarede uventet {response.status_code}")
         try:
             return FeedPage.model_validate(response.json())
-        except (ValueError, ValidationError) as exc:
-            raise ContractViolation(f"CPR-hændelser svarede uden for formatet: {exc}") from None
+        except (ValueError, ValidationError, RecursionError) as exc:
+            # Not the error's text: pydantic quotes the values, which may be CPR numbers.
+            raise ContractViolation(
+                f"CPR-hændelser svarede uden for formatet ({type(exc).__name__})"
+            ) from None
 
 
 # -- the simulator ---------------------------------------------------------------------------
@@ -166,7 +169,12 @@ def create_app(folder: Path | None = None) -> FastAPI:
         if request.headers.get(CREDENTIAL_HEADER) != TEST_CREDENTIAL:
             return _fault(401, "Ukendt abonnement")
         try:
-            event = store.publish(json.loads(await request.body()))
+            data = json.loads(await request.body())
+            if not isinstance(data, dict):
+                raise ValueError("en hændelse er et JSON-objekt")
+            event = store.publish(data)
+        except RecursionError:
+            return _fault(400, "Hændelsen overholder ikke formatet: for dybt indlejret JSON")
         except (ValueError, ValidationError) as exc:
             return _fault(400, f"Hændelsen overholder ikke formatet: {exc}")
         return JSONResponse(json.loads(event.model_dump_json()), status_code=201)

@@ -263,7 +263,7 @@ def _delivery(response: httpx.Response, message_uuid: str) -> Delivery:
         receipt = json.loads(response.content)
         delivered = datetime.fromisoformat(receipt["leveretTidspunkt"].replace("Z", "+00:00"))
         answered_for = receipt["messageUUID"]
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
         raise ContractViolation(f"the answer is not a receipt ({type(error).__name__})") from None
     if answered_for != message_uuid or delivered.tzinfo is None:
         raise ContractViolation("the receipt is for another message or has no time zone")

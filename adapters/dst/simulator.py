@@ -17,6 +17,7 @@ simulator remembers across restarts. Nothing is random; the receipt time is the 
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -172,7 +173,17 @@ def create_app(folder: Path | None = None) -> FastAPI:
         body = await request.body()
         reason = DEFAULT_REJECTION
         if body:
-            given = (await request.json()).get("reason")
+            try:
+                wanted = json.loads(body)
+                if not isinstance(wanted, dict):
+                    raise ValueError("not an object")
+            except (ValueError, RecursionError):
+                return Response(
+                    'Angiv {"reason": "..."} som JSON, eller intet',
+                    status_code=400,
+                    media_type="text/plain",
+                )
+            given = wanted.get("reason")
             reason = str(given) if given else DEFAULT_REJECTION
         reception.reject_next = reason
         return Response(status_code=204)

@@ -165,10 +165,22 @@ def create_app(folder: Path | None = None) -> FastAPI:
     async def set_faults(request: Request) -> Response:
         if request.headers.get(CREDENTIAL_HEADER) != TEST_CREDENTIAL:
             return Response("Ukendt afsender", status_code=401, media_type="text/plain")
-        wanted = await request.json()
-        for name in ("unavailable", "late", "short"):
-            faults[name] = max(0, int(wanted.get(name, 0)))
-        faults["late_seconds"] = min(60.0, max(0.0, float(wanted.get("late_seconds", 0))))
+        try:
+            wanted = json.loads(await request.body())
+            if not isinstance(wanted, dict):
+                raise ValueError("not an object")
+            counts = {
+                name: max(0, int(wanted.get(name, 0))) for name in ("unavailable", "late", "short")
+            }
+            late_seconds = min(60.0, max(0.0, float(wanted.get("late_seconds", 0))))
+        except (ValueError, TypeError, OverflowError, RecursionError):
+            return Response(
+                "Fejlene angives som et JSON-objekt med tal",
+                status_code=400,
+                media_type="text/plain",
+            )
+        faults.update(counts)
+        faults["late_seconds"] = late_seconds
         return Response(json.dumps(faults), media_type="application/json")
 
     return app

@@ -192,8 +192,9 @@ class Sf2900Inbox:
         self._http = httpx.Client(timeout=timeout_seconds)
 
     def entries(self, cvr: str) -> list[InboxEntry]:
-        listed = self._get(f"/modtager/{cvr}").json()
+        response = self._get(f"/modtager/{cvr}")
         try:
+            listed = response.json()
             return [
                 InboxEntry(
                     transaction_id=str(e["transaction_id"]),
@@ -203,7 +204,7 @@ class Sf2900Inbox:
                 )
                 for e in listed
             ]
-        except (KeyError, TypeError, ValueError) as error:
+        except (KeyError, TypeError, ValueError, RecursionError) as error:
             raise ContractViolation(f"unexpected inbox listing ({type(error).__name__})") from None
 
     def document(self, cvr: str, transaction_id: str) -> ReceivedDocument:
