@@ -16,6 +16,7 @@ from api.classification.router import router as classification_router
 from api.db import make_engine, make_redis
 from api.dst.router import router as dst_router
 from api.engine.user_tasks import UserTasks
+from api.errors import install as install_error_answers
 from api.esdh.router import router as esdh_router
 from api.finance.router import router as finance_router
 from api.logging import configure
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse(result, status_code=200 if result["status"] == "UP" else 503)
 
     install_pages(app)
+    install_error_answers(app)
     app.include_router(sso_router)
     app.add_middleware(SecurityHeaders, https=settings.base_url.startswith("https://"))
 

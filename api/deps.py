@@ -16,6 +16,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import Connection, Engine, insert
+from sqlalchemy.exc import DataError
 
 from api.audit.tables import audit_event
 from api.auth.principal import Principal
@@ -60,7 +61,9 @@ class UnitOfWork:
             "municipality_id": self.principal.municipality_id,
             "action": self.action,
             "method": self.request.method,
-            "path": self.request.url.path,
+            # PostgreSQL text cannot hold NUL, which a path may carry (%00): escaped here, so
+            # the attempt is still audited.
+            "path": self.request.url.path.replace("\x00", "\\x00"),
             "status_code": status_code,
             "case_ids": sorted(self.case_ids),
         }
@@ -104,6 +107,12 @@ def unit_of_work(
             # The attempt is audited too, without the rolled-back case ids it never got to see.
             uow.case_ids.clear()
             uow.commit(exc.status_code)
+            raise
+        except DataError:
+            # A value the database cannot store: the caller's error, answered 422 (api.errors).
+            conn.rollback()
+            uow.case_ids.clear()
+            uow.commit(status.HTTP_422_UNPROCESSABLE_ENTITY)
             raise
         except Exception:
             conn.rollback()
