@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from api.admin.router import router as admin_router
 from api.aktindsigt.router import router as aktindsigt_router
 from api.auth.router import router as auth_router
 from api.cases.router import router as cases_router
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         modeler_router,
         finance_router,
         tilbud_router,
+        admin_router,
     ):
         app.include_router(router)
 

@@ -1,5 +1,6 @@
 """Imports every case-store table module, so the metadata (and Alembic) knows them all."""
 
+from api.admin import tables as admin_tables
 from api.audit import tables as audit_tables
 from api.auth import tables as auth_tables
 from api.cases import tables as case_tables
@@ -16,6 +17,7 @@ from api.transfers import tables as transfer_tables
 from api.web import tables as web_tables
 
 __all__ = [
+    "admin_tables",
     "audit_tables",
     "auth_tables",
     "case_tables",

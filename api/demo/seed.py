@@ -38,6 +38,9 @@ USERS = (
     ("caseworker2", "Sara Sagsbehandler", "902", ("caseworker",)),
     # A colleague in Nord who has not worked the demo cases: a genvurdering (§ 137) needs one.
     ("caseworker3", "Mads Myndighed", "901", ("caseworker",)),
+    # The municipalities' administrators (api/admin, /administration).
+    ("admin", "Alma Administrator", "901", ("admin",)),
+    ("admin2", "Bo Administrator", "902", ("admin",)),
 )
 
 # The demo municipalities' mapping of FK Adgangsstyring brugersystemroller (made-up URIs; a real

@@ -7,7 +7,7 @@ from sqlalchemy.dialects.postgresql import UUID
 
 from api.model import metadata
 
-ROLES = ("caseworker", "team_leader", "analyst", "operator", "auditor", "finance")
+ROLES = ("caseworker", "team_leader", "analyst", "operator", "auditor", "finance", "admin")
 
 municipality = Table(
     "municipality",

@@ -12,6 +12,7 @@ from api.auth.service import principal_for_token
 from api.deps import get_engine
 from api.tilbud import pages as tilbud_pages
 from api.web import (
+    admin_page,
     auth_pages,
     case_page,
     drift,
@@ -38,6 +39,7 @@ ROUTERS = (
     leader.router,
     drift.router,
     modellering.router,
+    admin_page.router,
 )
 
 HEADINGS = {

@@ -34,6 +34,7 @@ NAV = (
     NavItem("Leder", "/leder", frozenset({"team_leader"})),
     NavItem("Modellering", "/modellering", frozenset({"analyst"})),
     NavItem("Drift", "/drift", frozenset({"operator"})),
+    NavItem("Administration", "/administration", frozenset({"admin"})),
 )
 
 

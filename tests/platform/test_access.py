@@ -23,7 +23,16 @@ from tests.harness.api import ApiClient
 from tests.harness.platform import Platform
 from tests.harness.waiting import eventually
 
-USERS = ("caseworker", "leader", "analyst", "operator", "auditor", "finance", "caseworker2")
+USERS = (
+    "caseworker",
+    "leader",
+    "analyst",
+    "operator",
+    "auditor",
+    "finance",
+    "caseworker2",
+    "admin",
+)
 CASE_ROLES_901 = {"caseworker", "leader", "auditor", "finance"}
 
 
@@ -167,6 +176,8 @@ def test_only_caseworkers_and_leaders_receive_underretninger(
         ),
         ("POST", "/api/cases/00000000-0000-0000-0000-000000000000/aktindsigt"),
         ("GET", "/api/cases/00000000-0000-0000-0000-000000000000/transfers"),
+        ("GET", "/api/admin"),
+        ("POST", "/api/admin/restricted-cases"),
         (
             "GET",
             "/api/cases/00000000-0000-0000-0000-000000000000/aktindsigt/"
