@@ -7,7 +7,8 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from api.model import metadata
 
-# One row per change an administrator makes: who, what, the state before and after. Only
+# One row per change an administrator makes (append-only like audit_event, migration
+# 0024_admin): who, what, the state before and after. Only
 # configuration and ids go in before/after (unit names, candidate groups, FK role URIs, dates,
 # amounts, case and user ids): never a reason's free text or anything about a child.
 admin_change = Table(
@@ -33,7 +34,9 @@ case_restriction = Table(
     "case_restriction",
     metadata,
     Column("id", BigInteger, primary_key=True, autoincrement=True),
-    Column("case_id", UUID(as_uuid=True), ForeignKey("case.id"), nullable=False),
+    Column(
+        "case_id", UUID(as_uuid=True), ForeignKey("case.id", ondelete="CASCADE"), nullable=False
+    ),
     Column("restricted", Boolean, nullable=False),
     Column("reason", Text, nullable=False),
     Column("by_user_id", UUID(as_uuid=True), ForeignKey("app_user.id"), nullable=False),
