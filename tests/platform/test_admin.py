@@ -12,7 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from api.admin.tables import admin_change, case_restriction
 from api.audit.tables import audit_event
@@ -474,3 +476,15 @@ def test_the_page_posts_need_csrf_and_keep_bad_input(
     ) as page:
         assert page.get("/administration").status_code == 403
         assert 'href="/administration"' not in page.get("/leder").text
+
+
+def test_the_change_log_is_append_only_for_the_app(
+    api: dict[str, ApiClient], platform: Platform
+) -> None:
+    """The app's database role adds admin_change rows but cannot alter or remove them."""
+    assert api["admin"].get("/api/admin/changes").status_code == 200
+    assert api["admin2"].get("/api/admin/changes").json() == [], "902 changed nothing here"
+    assert any(c["change"] == "case.lift" for c in api["admin"].get("/api/admin/changes").json())
+    for statement in ("UPDATE admin_change SET username = 'x'", "DELETE FROM admin_change"):
+        with pytest.raises(DBAPIError), platform.app_db.begin() as conn:
+            conn.execute(sqlalchemy.text(statement))
