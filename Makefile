@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 UV_VERSION := 0.13.8
 
-.PHONY: run stop reset test lint typecheck unit platform clock bench fetch deps system rebuild forms-report
+.PHONY: run stop reset test lint typecheck unit platform clock bench fetch deps system rebuild forms-report audit-verify
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(PY) || python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
@@ -35,6 +35,10 @@ reset: deps
 ## Replay the raw record table into fresh read-model projections.
 rebuild: deps
 	$(PY) -m infra.launcher rebuild
+
+## Walk every audit hash chain; exit non-zero and name case, link and row if one was tampered with.
+audit-verify: deps
+	$(PY) -m infra.launcher audit-verify
 
 lint: deps
 	$(VENV)/bin/ruff check .

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from api.admin.router import router as admin_router
 from api.aktindsigt.router import router as aktindsigt_router
+from api.audit.router import router as audit_router
 from api.auth.router import router as auth_router
 from api.cases.router import router as cases_router
 from api.classification.router import router as classification_router
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finance_router,
         tilbud_router,
         admin_router,
+        audit_router,
     ):
         app.include_router(router)
 

@@ -198,6 +198,19 @@ def rebuild() -> int:
     return 0
 
 
+def audit_verify() -> int:
+    """Walk every audit chain of the stack's database (`python -m api.audit.verify`): exit 1
+    and the first broken link of each broken chain if any was tampered with."""
+    stack = make_stack()
+    if stack.postgres:
+        stack.postgres.start()
+        stack.owner_database_url, stack.database_url = stack.postgres.ensure_database(
+            stack.options.database
+        )
+    argv = [sys.executable, "-m", "api.audit.verify"]
+    return subprocess.run(argv, env=stack.app_env(), cwd=REPO, check=False).returncode
+
+
 def main(argv: list[str]) -> int:
     commands = {
         "start": start,
@@ -205,6 +218,7 @@ def main(argv: list[str]) -> int:
         "reset": reset,
         "supervise": supervise,
         "rebuild": rebuild,
+        "audit-verify": audit_verify,
     }
     if not argv or argv[0] not in commands:
         print(f"usage: python -m infra.launcher {{{'|'.join(commands)}}}", file=sys.stderr)

@@ -13,6 +13,7 @@ from api.deps import get_engine
 from api.tilbud import pages as tilbud_pages
 from api.web import (
     admin_page,
+    audit_page,
     auth_pages,
     case_page,
     drift,
@@ -40,6 +41,7 @@ ROUTERS = (
     drift.router,
     modellering.router,
     admin_page.router,
+    audit_page.router,
 )
 
 HEADINGS = {

@@ -96,6 +96,16 @@ def test_case_task_and_instance_reads_are_scoped(
     case_page = client.get(f"/api/cases/{target['case_id']}")
     listed = {t["id"] for t in client.get("/api/tasks").json()}
     form = client.get(f"/api/tasks/{task_id}/form")
+    # Who has seen the case: leaders and auditors only (403 for every case alike), in scope.
+    audit = client.get(f"/api/cases/{target['case_id']}/audit")
+    exported = client.post("/api/audit/export", {"case_id": target["case_id"]})
+    if user not in ("leader", "auditor"):
+        assert audit.status_code == 403
+    else:
+        assert audit.status_code == (200 if visible(name, user) else 404)
+    assert exported.status_code == (
+        (200 if visible(name, user) else 404) if user == "auditor" else 403
+    )
     if visible(name, user):
         assert case_page.status_code == 200
         assert task_id in listed
@@ -178,6 +188,8 @@ def test_only_caseworkers_and_leaders_receive_underretninger(
         ("GET", "/api/cases/00000000-0000-0000-0000-000000000000/transfers"),
         ("GET", "/api/admin"),
         ("POST", "/api/admin/restricted-cases"),
+        ("GET", "/api/cases/00000000-0000-0000-0000-000000000000/audit"),
+        ("POST", "/api/audit/export"),
         (
             "GET",
             "/api/cases/00000000-0000-0000-0000-000000000000/aktindsigt/"

@@ -4,6 +4,10 @@ view and the data protection officer's export."""
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import io
+import json
 import os
 import subprocess
 import sys
@@ -13,6 +17,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import Connection, Engine, create_engine, insert, select, text
 from sqlalchemy.exc import DBAPIError, ProgrammingError
@@ -369,3 +374,223 @@ def test_the_migration_chains_the_rows_written_before_it(
         engine.dispose()
         with superuser.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+# --- hvem har set sagen ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def people(platform: Platform) -> Iterator[dict[str, ApiClient]]:
+    base = f"http://127.0.0.1:{platform.stack.ports.api}"
+    made = {
+        u: ApiClient(base, u)
+        for u in ("auditor", "analyst", "operator", "finance", "caseworker2", "caseworker3")
+    }
+    yield made
+    for client in made.values():
+        client.close()
+
+
+def page_client(platform: Platform, username: str) -> httpx.Client:
+    client = httpx.Client(
+        base_url=f"http://127.0.0.1:{platform.stack.ports.api}",
+        headers={"Accept": "text/html"},
+        timeout=30,
+    )
+    signed_in = client.post("/log-ind", data={"username": username, "password": "demo"})
+    assert signed_in.status_code == 303, signed_in.text
+    return client
+
+
+def test_leaders_and_auditors_see_who_read_and_changed_the_case(
+    platform: Platform,
+    caseworker: ApiClient,
+    leader: ApiClient,
+    people: dict[str, ApiClient],
+) -> None:
+    case_id = new_case(caseworker)
+    assert caseworker.get(f"/api/cases/{case_id}").status_code == 200
+    first = leader.get(f"/api/cases/{case_id}/audit")
+    assert first.status_code == 200, first.text
+    log = first.json()
+    entries = log["entries"]
+    # The engine's jobs may add system rows (the CPR lookup) at any moment: look rows up.
+    read = next(e for e in entries if e["action"] == "read_case")
+    assert read["who"] == "Rikke Rådgiver" and read["what"] == "Åbnede sagen"
+    assert read["kind"] == "Læste" and read["roles"] == ["caseworker"]
+    assert any(e["action"] == "create_underretning" and e["kind"] == "Ændrede" for e in entries)
+    assert log["head"]["seq"] >= entries[0]["seq"] == len(entries)
+    assert [e["seq"] for e in entries] == list(range(len(entries), 0, -1))
+    # Its own read is audited, in the case's chain.
+    again = people["auditor"].get(f"/api/cases/{case_id}/audit").json()["entries"]
+    assert any(e["who"] == "Lene Leder" and e["action"] == "read_case_audit" for e in again)
+    for user in ("analyst", "operator", "finance", "caseworker3"):
+        assert people[user].get(f"/api/cases/{case_id}/audit").status_code == 403, user
+    assert caseworker.get(f"/api/cases/{case_id}/audit").status_code == 403
+    # Outside the scope: the answer for a case that does not exist.
+    south = new_case(people["caseworker2"])
+    for client in (leader, people["auditor"]):
+        outside = client.get(f"/api/cases/{south}/audit")
+        nobody = client.get(f"/api/cases/{uuid.uuid4()}/audit")
+        assert outside.status_code == nobody.status_code == 404
+        assert outside.json() == nobody.json()
+    with platform.db.connect() as conn:
+        assert_chain_valid(conn, case_id)
+
+
+def test_the_page_is_danish_linked_from_the_case_page_and_scoped(
+    platform: Platform, caseworker: ApiClient, people: dict[str, ApiClient]
+) -> None:
+    case_id = new_case(caseworker)
+    caseworker.get(f"/api/cases/{case_id}")
+    leader_page = page_client(platform, "leader")
+    worker_page = page_client(platform, "caseworker")
+    try:
+        case_page = leader_page.get(f"/sager/{case_id}")
+        assert f'href="/sager/{case_id}/adgang"' in case_page.text
+        assert "/adgang" not in worker_page.get(f"/sager/{case_id}").text
+        page = leader_page.get(f"/sager/{case_id}/adgang")
+        assert page.status_code == 200
+        assert "Hvem har set sagen" in page.text and "Rikke Rådgiver" in page.text
+        assert "Åbnede sagen" in page.text and 'lang="da"' in page.text
+        assert worker_page.get(f"/sager/{case_id}/adgang").status_code == 403
+        south = new_case(people["caseworker2"])
+        outside = leader_page.get(f"/sager/{south}/adgang")
+        nobody = leader_page.get(f"/sager/{uuid.uuid4()}/adgang")
+        assert outside.status_code == nobody.status_code == 404
+        assert south not in outside.text
+    finally:
+        leader_page.close()
+        worker_page.close()
+    with platform.db.connect() as conn:
+        seen = conn.execute(
+            select(audit_event.c.username, audit_event.c.case_ids)
+            .where(audit_event.c.action == "case_audit_page", audit_event.c.status_code == 200)
+            .order_by(audit_event.c.id.desc())
+            .limit(1)
+        ).one()
+    assert seen.username == "leader" and seen.case_ids == [uuid.UUID(case_id)]
+
+
+# --- the data protection officer's export ----------------------------------------------------
+
+
+def independently_verified(chain: dict[str, Any]) -> bool:
+    """The recipe the export carries, written out again without api/audit/chain.py."""
+
+    def e(value: Any) -> str:
+        return "~" if value is None else f"{len(str(value).encode())}:{value}"
+
+    prev = "0" * 64
+    for n, row in enumerate(chain["rows"], start=1):
+        text_ = f"audit_chain v1\nchain={e(chain['chain_key'])}\nseq={e(n)}\nprev={e(prev)}\n"
+        text_ += "audit_event v1\n"
+        for name in (
+            "id",
+            "at",
+            "user_id",
+            "username",
+            "roles",
+            "municipality_id",
+            "action",
+            "method",
+            "path",
+            "status_code",
+            "case_ids",
+        ):
+            value = row[name]
+            if isinstance(value, list):
+                text_ += f"{name}=[{len(value)}]" + "".join(e(v) for v in value) + "\n"
+            else:
+                text_ += f"{name}={e(value)}\n"
+        if row["seq"] != n or row["prev_hash"] != prev:
+            return False
+        if hashlib.sha256(text_.encode()).hexdigest() != row["hash"]:
+            return False
+        prev = row["hash"]
+    return chain["head"] == {"seq": len(chain["rows"]), "hash": prev}
+
+
+def test_the_auditor_exports_a_case_and_a_childs_cases_with_their_hashes(
+    platform: Platform, caseworker: ApiClient, leader: ApiClient, people: dict[str, ApiClient]
+) -> None:
+    auditor = people["auditor"]
+    cpr = synthetic_cpr(uuid.uuid4().hex)
+    case_id = new_case(caseworker, cpr)
+    caseworker.get(f"/api/cases/{case_id}")
+    by_case = auditor.http.post("/api/audit/export", json={"case_id": case_id})
+    assert by_case.status_code == 200, by_case.text
+    chains = by_case.json()["chains"]
+    assert [c["case_id"] for c in chains] == [case_id]
+    assert len(chains[0]["rows"]) >= 2 and independently_verified(chains[0])
+
+    by_cpr = auditor.http.post("/api/audit/export", json={"cpr": cpr, "format": "csv"})
+    assert by_cpr.status_code == 200 and by_cpr.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(by_cpr.text)))
+    assert {r["chain_key"] for r in rows} == {case_chain(case_id)}
+    # The export's own row is in the chain: one more than before.
+    assert len(rows) > len(chains[0]["rows"])
+    assert rows[-1]["hash"] == rows[-1]["head_hash"]
+    assert [r["hash"] for r in rows[: len(chains[0]["rows"])]] == [
+        r["hash"] for r in chains[0]["rows"]
+    ]
+    with platform.db.connect() as conn:
+        last = conn.execute(
+            select(audit_event)
+            .where(audit_event.c.action == "audit_export")
+            .order_by(audit_event.c.id.desc())
+            .limit(1)
+        ).one()
+    assert last.username == "auditor" and last.path == "/api/audit/export"
+    assert cpr not in repr(tuple(last)) and cpr[:6] not in last.path
+
+    assert leader.http.post("/api/audit/export", json={"case_id": case_id}).status_code == 403
+    assert caseworker.http.post("/api/audit/export", json={"cpr": cpr}).status_code == 403
+    south_cpr = synthetic_cpr(uuid.uuid4().hex)
+    south = new_case(people["caseworker2"], south_cpr)
+    outside = auditor.http.post("/api/audit/export", json={"case_id": south})
+    nobody = auditor.http.post("/api/audit/export", json={"case_id": str(uuid.uuid4())})
+    assert outside.status_code == nobody.status_code == 404 and outside.json() == nobody.json()
+    foreign = auditor.http.post("/api/audit/export", json={"cpr": south_cpr})
+    unknown = auditor.http.post("/api/audit/export", json={"cpr": synthetic_cpr(uuid.uuid4().hex)})
+    assert foreign.status_code == unknown.status_code == 404
+    assert foreign.json() == unknown.json()
+    bad = auditor.http.post("/api/audit/export", json={"cpr": "12345x-not-a-cpr"})
+    assert bad.status_code == 422 and "12345x" not in bad.text
+    both = auditor.http.post("/api/audit/export", json={"cpr": cpr, "case_id": case_id})
+    assert both.status_code == 422 and cpr not in both.text
+
+
+def run_export(platform: Platform, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **platform.stack.app_env()}
+    return subprocess.run(
+        [sys.executable, "-m", "api.audit.export", *args],
+        env=env,
+        cwd=REPO,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_export_command_takes_the_cpr_on_stdin_and_writes_verifiable_chains(
+    platform: Platform, caseworker: ApiClient
+) -> None:
+    cpr = synthetic_cpr(uuid.uuid4().hex)
+    case_id = new_case(caseworker, cpr)
+    result = run_export(platform, "--cpr-stdin", stdin=cpr + "\n")
+    assert result.returncode == 0, result.stderr
+    chains = json.loads(result.stdout)["chains"]
+    assert [c["case_id"] for c in chains] == [case_id] and independently_verified(chains[0])
+    assert cpr not in result.stderr
+    as_csv = run_export(platform, "--case", case_id, "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    # The first export's own audit row (system:dpo-export) is in the chain now.
+    assert any(r["username"] == "system:dpo-export" and r["action"] == "audit.export" for r in rows)
+    assert run_export(platform, "--cpr-stdin", stdin="not a cpr\n").returncode == 2
+    unknown = run_export(platform, "--cpr-stdin", stdin=synthetic_cpr(uuid.uuid4().hex))
+    assert unknown.returncode == 1 and "no cases" in unknown.stderr
+    with platform.db.connect() as conn:
+        assert verify(conn).breaks.get(case_chain(case_id)) is None
