@@ -19,6 +19,11 @@ class EngineUnavailable(Exception):
     """The broker did not answer; nothing changed in the engine."""
 
 
+class EngineUncertain(EngineUnavailable):
+    """The request went out but no answer came back (a timeout, a dropped connection): the
+    engine may or may not have carried it out."""
+
+
 class UserTasks:
     def __init__(self, rest_url: str, timeout: float = 10) -> None:
         self.http = httpx.Client(base_url=f"{rest_url}/v1", timeout=timeout)
@@ -26,8 +31,11 @@ class UserTasks:
     def _send(self, method: str, path: str, body: dict[str, Any] | None = None) -> None:
         try:
             response = self.http.request(method, path, json=body)
-        except httpx.HTTPError as exc:
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            # Never connected: the request did not reach the broker.
             raise EngineUnavailable(type(exc).__name__) from exc
+        except httpx.HTTPError as exc:
+            raise EngineUncertain(type(exc).__name__) from exc
         if response.status_code in (200, 204):
             return
         detail = _detail(response)

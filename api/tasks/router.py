@@ -9,7 +9,13 @@ from fastapi import APIRouter, Body, HTTPException, Query, Request, status
 from pydantic import BaseModel
 
 from api.deps import UnitOfWork, Uow
-from api.engine.user_tasks import EngineUnavailable, TaskConflict, TaskGone, UserTasks
+from api.engine.user_tasks import (
+    EngineUnavailable,
+    EngineUncertain,
+    TaskConflict,
+    TaskGone,
+    UserTasks,
+)
 from api.forms.validation import routing_keys, validate
 from api.tasks import service
 from api.tasks.service import Task
@@ -19,6 +25,9 @@ router = APIRouter(prefix="/api/tasks", tags=["opgaver"])
 GONE = "Opgaven er ikke længere åben: en kollega eller en frist er kommet først"
 TAKEN = "Opgaven er allerede taget af en anden"
 ENGINE_DOWN = "Procesmotoren svarer ikke lige nu; dit udkast er gemt. Prøv igen om lidt."
+ENGINE_UNCONFIRMED = (
+    "Procesmotoren nåede ikke at bekræfte afslutningen; det indsendte er gemt. Prøv igen om lidt."
+)
 
 
 class TaskOut(BaseModel):
@@ -132,7 +141,20 @@ def complete_task(
 ) -> None:
     """Validate against the exact form, save the document, then complete with routing only."""
     task = _task_in_scope(uow, task_id)
-    if service.task_state(uow.conn, task.key) != service.OPEN:
+    prior = service.saved_document(uow.conn, task.key)
+    # A submission of this user whose completion the engine did not confirm (EngineUncertain):
+    # the document stays submitted, and sending it again is safe.
+    unconfirmed = bool(
+        prior is not None
+        and prior.status == "submitted"
+        and prior.saved_by == uow.principal.user_id
+    )
+    state = service.task_state(uow.conn, task.key)
+    if state != service.OPEN:
+        if unconfirmed and state in service.COMPLETED:
+            # The earlier attempt went through after all.
+            uow.commit(status.HTTP_204_NO_CONTENT)
+            return
         raise HTTPException(status.HTTP_409_CONFLICT, detail=GONE)
     _refuse_if_involved(uow, task)
     schema = service.form_schema(uow.conn, task.form_key) or {"components": []}
@@ -142,18 +164,35 @@ def complete_task(
             status.HTTP_422_UNPROCESSABLE_ENTITY,
             detail={"message": "Formularen er ikke udfyldt korrekt", "fields": errors},
         )
-    if (saved := service.saved_document(uow.conn, task.key)) and saved.status == "submitted":
+    if prior is not None and prior.status == "submitted" and not unconfirmed:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=GONE)
-    # Saved and committed before the engine hears of it: the process may go on at once, and
-    # the next step must already find the document.
-    service.save_document(uow.conn, uow.principal, task, data, "submitted")
-    uow.conn.commit()
+    if unconfirmed:
+        # What may already have reached the engine is what counts, not a changed resubmission.
+        data = dict(prior.data)
+    else:
+        # Saved and committed before the engine hears of it: the process may go on at once,
+        # and the next step must already find the document.
+        service.save_document(uow.conn, uow.principal, task, data, "submitted")
+        uow.conn.commit()
     routing = {key: data[key] for key in routing_keys(schema) if key in data}
     try:
         _engine(request).complete(task.key, routing)
-    except (TaskGone, TaskConflict) as exc:
+    except TaskGone as exc:
+        if unconfirmed:
+            # Gone because the earlier, unconfirmed attempt completed it.
+            uow.commit(status.HTTP_204_NO_CONTENT)
+            return
         _back_to_draft(uow, task.key)
         raise HTTPException(status.HTTP_409_CONFLICT, detail=GONE) from exc
+    except TaskConflict as exc:
+        if not unconfirmed:
+            _back_to_draft(uow, task.key)
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=GONE) from exc
+    except EngineUncertain as exc:
+        # The engine may have completed the task: the document stays submitted, so the process's
+        # next step finds it; a retry sends the same submission again.
+        uow.conn.commit()
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=ENGINE_UNCONFIRMED) from exc
     except EngineUnavailable as exc:
         # Nothing typed is lost: the document stays as a draft for the next attempt.
         _back_to_draft(uow, task.key)

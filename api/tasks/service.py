@@ -17,6 +17,8 @@ from api.forms.validation import fields
 from api.projector import tables as rm
 
 OPEN = "CREATED"
+# The engine has taken the completion.
+COMPLETED = frozenset({"COMPLETING", "COMPLETED"})
 
 
 @dataclass(frozen=True)

@@ -175,6 +175,9 @@ def test_broker_down_at_completion_keeps_the_draft(
         lambda: (
             caseworker.post(f"/api/tasks/{found['id']}/complete", submission).status_code == 204
         ),
+        # A restarted broker replays its log before its gateway takes commands again; on a
+        # loaded machine that can take longer than the usual wait.
+        timeout=90,
         what="completion accepted after the broker is back",
     )
     assert again
