@@ -420,7 +420,11 @@ def test_another_municipality_sees_none_of_it(
         assert key not in keys_of(syd)
         # Other tests leave Syd instances of other processes (a transfer's receiving side);
         # the monitor's test process has none in Syd.
-        ours = [d for d in syd.get("/api/processes/definitions").json() if d["bpmn_process_id"] == PROCESS]
+        ours = [
+            d
+            for d in syd.get("/api/processes/definitions").json()
+            if d["bpmn_process_id"] == PROCESS
+        ]
         assert ours and all(d["active"] == 0 for d in ours)
     finally:
         syd.close()
