@@ -44,6 +44,20 @@ APPROVAL_SUBJECTS = {
     "hjemgivelse": "Hjemgivelse",
     "ungestoette": "Ungestøtte (§§ 108-121)",
 }
+# The change log's codes (admin_change.change) as the page shows them.
+CHANGE_LABELS = {
+    "org_unit.create": "Enhed oprettet",
+    "org_unit.update": "Enhed ændret",
+    "org_unit.delete": "Enhed slettet",
+    "user.move": "Medarbejder flyttet til en anden enhed",
+    "fk_role.create": "Rolle fra FK Adgangsstyring knyttet til",
+    "fk_role.delete": "Rolle fra FK Adgangsstyring fjernet",
+    "approval.update": "Godkendelsesregler ændret",
+    "closing_day.create": "Lukkedag tilføjet",
+    "closing_day.delete": "Lukkedag fjernet",
+    "case.restrict": "Sag beskyttet",
+    "case.lift": "Beskyttelse ophævet",
+}
 NAME_MAX = 120
 REASON_MAX = 1000
 URI_MAX = 500

@@ -73,6 +73,7 @@ def _page(
         "years": [(y, service.calendar_year(conn, p, y)) for y in (year, year + 1)],
         "restricted": restricted,
         "changes": service.changes(conn, p, 20),
+        "change_labels": service.CHANGE_LABELS,
         "municipality_id": p.municipality_id,
         "message": MESSAGES.get(request.query_params.get("besked", "")),
         "errors": errors or {},

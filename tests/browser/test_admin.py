@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -13,6 +14,8 @@ from api.calendar.holidays import WorkingCalendar
 from tests.browser.cases import receive
 from tests.browser.conftest import LogIn
 from tests.harness.api import ApiClient
+
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "administration.png"
 
 
 def future_weekday(days_ahead: int) -> date:
@@ -43,7 +46,8 @@ def test_admin_adds_a_closing_day_by_keyboard(signed_in: LogIn, base_url: str) -
     expect(page.get_by_role("status")).to_contain_text("Lukkedagen er tilføjet")
     shown = day.strftime("%d.%m.%Y")
     expect(page.locator("#lukkedage-tabel")).to_contain_text(shown)
-    expect(page.locator("#aendringer-tabel")).to_contain_text("closing_day.create")
+    expect(page.locator("#aendringer-tabel")).to_contain_text("Lukkedag tilføjet")
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
 
     remove = page.get_by_role("button", name=f"Fjern lukkedagen {shown}")
     remove.focus()

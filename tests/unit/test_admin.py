@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from decimal import Decimal
+from pathlib import Path
 
-from api.admin.service import APPROVAL_SUBJECTS, ROLE_LABELS, parse_amount
+from api.admin.service import APPROVAL_SUBJECTS, CHANGE_LABELS, ROLE_LABELS, parse_amount
 from api.auth.principal import Principal
 from api.org.tables import ROLES
 from api.web.render import home_for, nav_for
@@ -38,3 +40,9 @@ def test_the_admin_page_is_in_the_menu_for_the_admin_role_only() -> None:
 def test_every_role_has_a_danish_label() -> None:
     assert set(ROLE_LABELS) == set(ROLES)
     assert "anbringelse" in APPROVAL_SUBJECTS
+
+
+def test_every_change_the_service_records_has_a_danish_label() -> None:
+    source = Path(__file__).resolve().parents[2] / "api" / "admin" / "service.py"
+    recorded = set(re.findall(r'record\(\s*conn,\s*principal,\s*"([a-z_.]+)"', source.read_text()))
+    assert recorded and recorded == set(CHANGE_LABELS)
