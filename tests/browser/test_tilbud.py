@@ -20,8 +20,9 @@ CONTACT_WEST = str(offer_id("SYN-1007"))
 
 
 def pick(page: Page, label: str, option: str) -> None:
-    """A form-js select by its exact label (the task page has several "Afgørelse" texts)."""
-    page.get_by_label(label, exact=True).focus()
+    """A form-js select by its whole label, a required one with its asterisk (the task page
+    has several "Afgørelse" texts)."""
+    page.get_by_label(re.compile(rf"^{re.escape(label)}\*?$")).focus()
     page.locator(".fjs-dropdownlist-item", has_text=option).first.click()
 
 
@@ -67,7 +68,7 @@ def test_an_offer_picked_beside_the_decision_form_flows_into_the_grant(
     expect(page.get_by_label("Tilbud fra tilbudskataloget", exact=False)).to_have_value(
         CONTACT_WEST
     )
-    expect(page.locator(".fjs-form-field").filter(has_text="Indsatstype")).to_contain_text(
+    expect(page.locator(".fjs-form-field-select").filter(has_text="Indsatstype")).to_contain_text(
         "Fast kontaktperson"
     )
     page.screenshot(path=str(SCREENSHOTS / "tilbud.png"), full_page=True)

@@ -350,7 +350,8 @@ def test_the_offer_page_takes_experiences_and_prices_with_danish_errors(
     rating, a CPR-shaped text, a bad price or date is shown at its field and saves nothing;
     a post without the CSRF token is refused; the roles decide which forms show."""
     offer = str(importer.offer_id("SYN-1012"))  # Familiehuset Ådalen, ambulant
-    with _browser(platform, "caseworker") as worker, _browser(platform, "leader") as leader:
+    worker, leader = _browser(platform, "caseworker"), _browser(platform, "leader")
+    try:
         page = worker.get(f"/tilbud/{offer}")
         assert page.status_code == 200 and "Gem erfaring" in page.text
         assert "Gem pris" not in page.text
@@ -391,6 +392,9 @@ def test_the_offer_page_takes_experiences_and_prices_with_danish_errors(
         )  # fmt: skip
         assert saved.status_code == 303
         assert "10.500,50 kr." in leader.get(saved.headers["location"]).text
+    finally:
+        worker.close()
+        leader.close()
     assert one_as(platform, offer)["experiences"] == 1
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -167,3 +168,13 @@ def test_the_decision_carries_the_chosen_offer_into_the_grant() -> None:
     with pytest.raises(GrantInvalid) as refused:
         from_decision({**data, "tilbud_id": "ikke-et-id"}, "indsats", date(2026, 12, 1))
     assert "tilbud_id" in refused.value.fields
+
+
+def test_the_command_refuses_a_missing_file_before_touching_the_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Exit 2 and a Danish message for no file, an unreadable file or a wrong call."""
+    assert importer.main([str(tmp_path / "findes-ikke.jsonl")]) == 2
+    assert "kan ikke læses" in capsys.readouterr().err
+    assert importer.main([]) == 2
+    assert "brug: python -m api.tilbud.importer FIL" in capsys.readouterr().err
