@@ -55,6 +55,7 @@ bench: system fetch
 	$(PY) -m tests.bench.baseline
 	$(PY) -m tests.bench.underretning
 	$(PY) -m tests.bench.monitor
+	$(PY) -m tests.bench.budget
 
 ## The required fields per form (a form may require at most 15).
 forms-report: deps

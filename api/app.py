@@ -20,6 +20,8 @@ from api.dst.router import router as dst_router
 from api.engine.user_tasks import UserTasks
 from api.errors import install as install_error_answers
 from api.esdh.router import router as esdh_router
+from api.figures.router import router as figures_router
+from api.finance.budget_router import router as budget_router
 from api.finance.router import router as finance_router
 from api.logging import configure
 from api.modeler.router import router as modeler_router
@@ -82,6 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tilbud_router,
         admin_router,
         audit_router,
+        budget_router,
+        figures_router,
     ):
         app.include_router(router)
 

@@ -7,6 +7,8 @@ from api.cases import tables as case_tables
 from api.classification import tables as classification_tables
 from api.dst import tables as dst_tables
 from api.esdh import tables as esdh_tables
+from api.figures import tables as figures_tables
+from api.finance import budget_tables
 from api.finance import tables as finance_tables
 from api.model import metadata
 from api.modeler import tables as modeler_tables
@@ -20,10 +22,12 @@ __all__ = [
     "admin_tables",
     "audit_tables",
     "auth_tables",
+    "budget_tables",
     "case_tables",
     "classification_tables",
     "dst_tables",
     "esdh_tables",
+    "figures_tables",
     "finance_tables",
     "metadata",
     "modeler_tables",

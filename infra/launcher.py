@@ -87,6 +87,7 @@ def supervise() -> int:
         stack.migrate()
         stack.classification()
         stack.seed()
+        stack.seed_synthetic()
         stack.deploy()
         stack.start_apps()
         say("workers, projector and API started")

@@ -198,6 +198,10 @@ class Stack:
     def seed(self) -> None:
         self.run_step("seed", [PYTHON, "-m", "api.demo.seed"])
 
+    def seed_synthetic(self) -> None:
+        """`make run` only: a year of synthetic cases, grants and payments in Demo Nord."""
+        self.run_step("seed-synthetic", [PYTHON, "-m", "api.demo.synthetic"])
+
     def deploy(self) -> None:
         self.run_step("deploy", [PYTHON, "-m", "api.engine.deploy"])
 

@@ -15,8 +15,10 @@ from api.web import (
     admin_page,
     audit_page,
     auth_pages,
+    budget_page,
     case_page,
     drift,
+    figures_page,
     intake,
     leader,
     modellering,
@@ -42,6 +44,8 @@ ROUTERS = (
     modellering.router,
     admin_page.router,
     audit_page.router,
+    budget_page.router,
+    figures_page.router,
 )
 
 HEADINGS = {

@@ -1,0 +1,557 @@
+"""Budget and forecast per funktion (5.28.xx), org unit and year, with drill-down to the child
+and the grant.
+
+For a year and a day (`as_of`, today in Copenhagen):
+- **spent**: the payments of the year's periods that are posted (posted, matched or mismatch),
+  at the amount the finance system booked when it was read back, else the amount sent;
+- **committed**: the projection of every grant (`api.finance.projection`, as of its latest
+  revision and its measure's end) for the months of the year from `as_of`'s month on that are
+  not posted yet; none for a past year, the whole year for a coming one. A grant ended, or a
+  measure ended, projects nothing after its end, so only active grants commit;
+- **forecast**: spent + committed, the expected spend at year end;
+- **variance**: budget - forecast (negative: over budget).
+
+The sums run in SQL over `grant_forecast`, each grant's projection per month, recomputed by
+`refresh` for every grant whose latest revision or measure end differs from what its rows were
+computed from. A team leader sees the budget of their own org unit, finance (and auditors) the
+whole municipality's; the drill-down to children and grants reads cases, in the caller's case
+scope, and the caller records them for the audit row.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    delete,
+    exists,
+    func,
+    select,
+    text,
+    true,
+)
+from sqlalchemy.dialects.postgresql import insert
+
+from api.auth.principal import MUNICIPALITY_WIDE, Principal
+from api.cases.tables import case, measure, person
+from api.classification.tables import classification
+from api.finance.budget_tables import budget_line, grant_forecast, grant_forecast_basis
+from api.finance.grants import terms
+from api.finance.projection import Terms, projection
+from api.finance.tables import grant_award, grant_payment, grant_revision
+from api.org.tables import org_unit
+from api.web.case_data import full_name
+
+READERS = ("team_leader", "finance", "auditor")
+SETTERS = ("team_leader", "finance")
+POSTED = ("posted", "matched", "mismatch")
+FUNKTION = re.compile(r"5\.28\.\d{2}")
+ZERO = Decimal("0.00")
+CHUNK = 2000
+
+
+class BudgetInvalid(ValueError):
+    """A budget line that cannot be set; the message is Danish."""
+
+
+@dataclass
+class Figures:
+    budget: Decimal | None = None
+    spent: Decimal = ZERO
+    committed: Decimal = ZERO
+    grants: int = 0
+
+    @property
+    def forecast(self) -> Decimal:
+        return self.spent + self.committed
+
+    @property
+    def variance(self) -> Decimal | None:
+        return None if self.budget is None else self.budget - self.forecast
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "budget": None if self.budget is None else f"{self.budget:.2f}",
+            "spent": f"{self.spent:.2f}",
+            "committed": f"{self.committed:.2f}",
+            "forecast": f"{self.forecast:.2f}",
+            "variance": None if self.variance is None else f"{self.variance:.2f}",
+            "grants": self.grants,
+        }
+
+
+@dataclass
+class Line:
+    key: tuple[Any, ...]
+    figures: Figures = field(default_factory=Figures)
+
+
+def first_committed_month(year: int, as_of: date) -> date | None:
+    """The first month of `year` whose projection counts as committed on `as_of`."""
+    if year < as_of.year:
+        return None
+    if year > as_of.year:
+        return date(year, 1, 1)
+    return as_of.replace(day=1)
+
+
+# -- the forecast cache --------------------------------------------------------------------------
+
+
+def stale_grants(conn: Connection, municipality_id: str) -> list[tuple[uuid.UUID, date | None]]:
+    """Grants whose forecast rows are missing or were computed from older terms: no basis, a
+    revision newer than the basis's, or another end of the measure."""
+    rows = conn.execute(
+        text(
+            """
+            SELECT g.id, m.ended_on
+              FROM grant_award g
+              JOIN measure m ON m.id = g.measure_id
+              LEFT JOIN grant_forecast_basis b ON b.grant_id = g.id
+             WHERE g.municipality_id = :municipality
+               AND (b.grant_id IS NULL
+                    OR b.ended_on IS DISTINCT FROM m.ended_on
+                    OR EXISTS (SELECT 1 FROM grant_revision r
+                                WHERE r.grant_id = g.id AND r.revision > b.revision))
+            """
+        ),
+        {"municipality": municipality_id},
+    ).all()
+    return [(r.id, r.ended_on) for r in rows]
+
+
+def _copy(conn: Connection, rows: list[tuple[uuid.UUID, date, Decimal]]) -> None:
+    """The projection rows into grant_forecast by COPY (tens of thousands at a time)."""
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy("COPY grant_forecast (grant_id, month, amount) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def refresh(conn: Connection, municipality_id: str) -> int:
+    """Recompute the projection rows of the municipality's stale grants; how many. Serialised
+    per municipality, so two readers never write the same rows at once."""
+    conn.execute(
+        select(func.pg_advisory_xact_lock(func.hashtext(f"grant_forecast:{municipality_id}")))
+    )
+    stale = stale_grants(conn, municipality_id)
+    for start in range(0, len(stale), CHUNK):
+        chunk = dict(stale[start : start + CHUNK])
+        history: dict[uuid.UUID, list[Terms]] = {}
+        for r in conn.execute(
+            select(grant_revision)
+            .where(grant_revision.c.grant_id.in_(list(chunk)))
+            .order_by(grant_revision.c.grant_id, grant_revision.c.revision)
+        ):
+            history.setdefault(r.grant_id, []).append(
+                Terms(r.revision, r.price, r.unit, r.starts_on, r.expected_end, r.effective_from)
+            )
+        conn.execute(delete(grant_forecast).where(grant_forecast.c.grant_id.in_(list(chunk))))
+        rows: list[tuple[uuid.UUID, date, Decimal]] = []
+        basis: list[dict[str, Any]] = []
+        for grant_id, revisions in history.items():
+            months = projection(revisions, chunk[grant_id])
+            rows += [(grant_id, month, amount) for month, amount in months.items()]
+            basis.append(
+                {
+                    "grant_id": grant_id,
+                    "revision": revisions[-1].revision,
+                    "ended_on": chunk[grant_id],
+                    "first_month": min(months, default=None),
+                    "last_month": max(months, default=None),
+                }
+            )
+        _copy(conn, rows)
+        if not basis:
+            continue
+        statement = insert(grant_forecast_basis).values(basis)
+        conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=["grant_id"],
+                set_={
+                    "revision": statement.excluded.revision,
+                    "ended_on": statement.excluded.ended_on,
+                    "first_month": statement.excluded.first_month,
+                    "last_month": statement.excluded.last_month,
+                    "computed_at": func.now(),
+                },
+            )
+        )
+    return len(stale)
+
+
+# -- scope -----------------------------------------------------------------------------------------
+
+
+def unit_scope(principal: Principal) -> ColumnElement[bool]:
+    """The cases whose sums a reader sees (counts and amounts only): the municipality's, and
+    of their own org unit unless their role is municipality-wide."""
+    unit = (
+        true()
+        if principal.roles & MUNICIPALITY_WIDE
+        else case.c.org_unit_id == principal.org_unit_id
+    )
+    return and_(case.c.municipality_id == principal.municipality_id, unit)
+
+
+def may_see_unit(principal: Principal, org_unit_id: uuid.UUID) -> bool:
+    return bool(principal.roles & MUNICIPALITY_WIDE) or principal.org_unit_id == org_unit_id
+
+
+# -- sums ------------------------------------------------------------------------------------------
+
+
+def _sums(
+    conn: Connection,
+    where: Sequence[ColumnElement[bool]],
+    keys: Sequence[Any],
+    year: int,
+    as_of: date,
+) -> dict[tuple[Any, ...], Figures]:
+    """Spent, committed and the number of grants, grouped by `keys` (columns of grant_award
+    and case), over the grants matching `where`."""
+    found: dict[tuple[Any, ...], Figures] = {}
+    joined = grant_award.join(case, case.c.id == grant_award.c.case_id)
+    spent = conn.execute(
+        select(
+            *keys,
+            func.sum(func.coalesce(grant_payment.c.posted_amount, grant_payment.c.amount)),
+        )
+        .select_from(joined.join(grant_payment, grant_payment.c.grant_id == grant_award.c.id))
+        .where(
+            *where,
+            grant_payment.c.status.in_(POSTED),
+            grant_payment.c.period.between(date(year, 1, 1), date(year, 12, 1)),
+        )
+        .group_by(*keys)
+    )
+    for row in spent:
+        found.setdefault(tuple(row[: len(keys)]), Figures()).spent = Decimal(row[-1])
+    first = first_committed_month(year, as_of)
+    if first is not None:
+        posted = exists().where(
+            grant_payment.c.grant_id == grant_forecast.c.grant_id,
+            grant_payment.c.period == grant_forecast.c.month,
+            grant_payment.c.status.in_(POSTED),
+        )
+        committed = conn.execute(
+            select(*keys, func.sum(grant_forecast.c.amount))
+            .select_from(joined.join(grant_forecast, grant_forecast.c.grant_id == grant_award.c.id))
+            .where(*where, grant_forecast.c.month.between(first, date(year, 12, 1)), ~posted)
+            .group_by(*keys)
+        )
+        for row in committed:
+            found.setdefault(tuple(row[: len(keys)]), Figures()).committed = Decimal(row[-1])
+    # Grants with a projected month in the year.
+    counted = conn.execute(
+        select(*keys, func.count())
+        .select_from(
+            joined.join(grant_forecast_basis, grant_forecast_basis.c.grant_id == grant_award.c.id)
+        )
+        .where(
+            *where,
+            grant_forecast_basis.c.first_month <= date(year, 12, 1),
+            grant_forecast_basis.c.last_month >= date(year, 1, 1),
+        )
+        .group_by(*keys)
+    )
+    for row in counted:
+        found.setdefault(tuple(row[: len(keys)]), Figures()).grants = int(row[-1])
+    return found
+
+
+def _total(figures: Iterable[Figures]) -> Figures:
+    total = Figures()
+    for f in figures:
+        if f.budget is not None:
+            total.budget = (total.budget or ZERO) + f.budget
+        total.spent += f.spent
+        total.committed += f.committed
+        total.grants += f.grants
+    return total
+
+
+def funktion_names(conn: Connection) -> dict[str, str]:
+    return {
+        r.key: r.title
+        for r in conn.execute(
+            select(classification.c.key, classification.c.title).where(
+                classification.c.facet == "funktion", classification.c.key.like("5.28.%")
+            )
+        )
+    }
+
+
+def unit_names(conn: Connection, municipality_id: str) -> dict[uuid.UUID, str]:
+    return {
+        r.id: r.name
+        for r in conn.execute(
+            select(org_unit.c.id, org_unit.c.name).where(
+                org_unit.c.municipality_id == municipality_id
+            )
+        )
+    }
+
+
+def overview(conn: Connection, principal: Principal, year: int, as_of: date) -> dict[str, Any]:
+    """Every budget line and every funktion and org unit with spend in the reader's scope."""
+    refresh(conn, principal.municipality_id)
+    keys = [grant_award.c.funktion, case.c.org_unit_id]
+    lines = _sums(conn, [unit_scope(principal)], keys, year, as_of)
+    budgets = select(budget_line).where(
+        budget_line.c.municipality_id == principal.municipality_id, budget_line.c.year == year
+    )
+    if not principal.roles & MUNICIPALITY_WIDE:
+        budgets = budgets.where(budget_line.c.org_unit_id == principal.org_unit_id)
+    for b in conn.execute(budgets):
+        lines.setdefault((b.funktion, b.org_unit_id), Figures()).budget = Decimal(b.amount)
+    names = funktion_names(conn)
+    units = unit_names(conn, principal.municipality_id)
+    ordered = sorted(lines.items(), key=lambda item: (item[0][0], units.get(item[0][1], "")))
+    return {
+        "year": year,
+        "as_of": as_of.isoformat(),
+        "committed_from": _month_text(first_committed_month(year, as_of)),
+        "lines": [
+            {
+                "funktion": funktion,
+                "funktion_name": names.get(funktion, ""),
+                "org_unit_id": str(unit),
+                "org_unit_name": units.get(unit, ""),
+                **figures.as_json(),
+            }
+            for (funktion, unit), figures in ordered
+        ],
+        "total": _total(lines.values()).as_json(),
+    }
+
+
+def _month_text(month: date | None) -> str | None:
+    return None if month is None else f"{month:%Y-%m}"
+
+
+def children(
+    conn: Connection,
+    principal: Principal,
+    year: int,
+    funktion: str,
+    org_unit_id: uuid.UUID,
+    as_of: date,
+) -> tuple[dict[str, Any], list[uuid.UUID]]:
+    """The children (cases) with grants under one budget line, in the reader's case scope;
+    and the case ids read, for the audit row."""
+    refresh(conn, principal.municipality_id)
+    where = [
+        principal.case_scope(),
+        grant_award.c.funktion == funktion,
+        case.c.org_unit_id == org_unit_id,
+    ]
+    sums = _sums(conn, where, [case.c.id], year, as_of)
+    info = {
+        r.id: r
+        for r in conn.execute(
+            select(case.c.id, case.c.case_number, person.c.cpr_data)
+            .join(person, person.c.id == case.c.child_id)
+            .where(case.c.id.in_([k[0] for k in sums]))
+        )
+    }
+    rows = sorted(sums.items(), key=lambda item: -item[1].forecast)
+    line = _line(conn, principal, year, funktion, org_unit_id)
+    return (
+        {
+            **line,
+            "as_of": as_of.isoformat(),
+            "children": [
+                {
+                    "case_id": str(case_id),
+                    "case_number": info[case_id].case_number,
+                    "child_name": full_name(info[case_id].cpr_data) or "",
+                    **figures.as_json(),
+                }
+                for (case_id,), figures in rows
+            ],
+            "total": _total(sums.values()).as_json(),
+        },
+        [k[0] for k in sums],
+    )
+
+
+def _line(
+    conn: Connection, principal: Principal, year: int, funktion: str, org_unit_id: uuid.UUID
+) -> dict[str, Any]:
+    amount = conn.execute(
+        select(budget_line.c.amount).where(
+            budget_line.c.municipality_id == principal.municipality_id,
+            budget_line.c.year == year,
+            budget_line.c.funktion == funktion,
+            budget_line.c.org_unit_id == org_unit_id,
+        )
+    ).scalar()
+    return {
+        "year": year,
+        "funktion": funktion,
+        "funktion_name": funktion_names(conn).get(funktion, ""),
+        "org_unit_id": str(org_unit_id),
+        "org_unit_name": unit_names(conn, principal.municipality_id).get(org_unit_id, ""),
+        "budget": None if amount is None else f"{amount:.2f}",
+    }
+
+
+def case_grants(
+    conn: Connection,
+    principal: Principal,
+    year: int,
+    funktion: str,
+    case_id: uuid.UUID,
+    as_of: date,
+) -> dict[str, Any] | None:
+    """One child's grants under a funktion, each with its months of the year: projected,
+    paid (status and amount) and whether the month counts as committed. None outside the
+    reader's case scope."""
+    row = conn.execute(
+        select(case.c.id, case.c.case_number, case.c.org_unit_id, person.c.cpr_data)
+        .join(person, person.c.id == case.c.child_id)
+        .where(case.c.id == case_id, principal.case_scope())
+    ).first()
+    if row is None:
+        return None
+    refresh(conn, principal.municipality_id)
+    where = [case.c.id == case_id, grant_award.c.funktion == funktion]
+    sums = _sums(conn, where, [grant_award.c.id], year, as_of)
+    first = first_committed_month(year, as_of)
+    grants = []
+    for g in conn.execute(
+        select(grant_award, measure.c.ended_on)
+        .join(measure, measure.c.id == grant_award.c.measure_id)
+        .where(grant_award.c.case_id == case_id, grant_award.c.funktion == funktion)
+        .order_by(grant_award.c.created_at, grant_award.c.component)
+    ):
+        history = terms(conn, g.id)
+        projected = {m: a for m, a in projection(history, g.ended_on).items() if m.year == year}
+        paid = {
+            p.period: p
+            for p in conn.execute(
+                select(grant_payment).where(
+                    grant_payment.c.grant_id == g.id,
+                    grant_payment.c.period.between(date(year, 1, 1), date(year, 12, 1)),
+                )
+            )
+        }
+        months = []
+        for month in sorted(set(projected) | set(paid)):
+            p = paid.get(month)
+            posted = p is not None and p.status in POSTED
+            booked = None
+            if p is not None and posted:
+                booked = p.posted_amount if p.posted_amount is not None else p.amount
+            months.append(
+                {
+                    "month": f"{month:%Y-%m}",
+                    "projected": f"{projected.get(month, ZERO):.2f}",
+                    "payment_status": None if p is None else p.status,
+                    "paid": None if booked is None else f"{booked:.2f}",
+                    "committed": first is not None and month >= first and not posted,
+                }
+            )
+        latest = history[-1] if history else None
+        grants.append(
+            {
+                "id": str(g.id),
+                "component": g.component,
+                "indsats_type": g.indsats_type,
+                "provider_name": g.provider_name,
+                "service": g.service,
+                "kontostreng": {"funktion": g.funktion, "dranst": g.dranst, "art": g.art},
+                "price": None if latest is None else f"{latest.price:.2f}",
+                "unit": None if latest is None else latest.unit,
+                "starts_on": None if latest is None else latest.starts_on.isoformat(),
+                "expected_end": None if latest is None else latest.expected_end.isoformat(),
+                "ended_on": None if g.ended_on is None else g.ended_on.isoformat(),
+                "revisions": len(history),
+                "months": months,
+                **sums.get((g.id,), Figures()).as_json(),
+            }
+        )
+    return {
+        "year": year,
+        "as_of": as_of.isoformat(),
+        "funktion": funktion,
+        "funktion_name": funktion_names(conn).get(funktion, ""),
+        "org_unit_id": str(row.org_unit_id),
+        "case_id": str(row.id),
+        "case_number": row.case_number,
+        "child_name": full_name(row.cpr_data) or "",
+        "grants": grants,
+        "total": _total(sums.values()).as_json(),
+    }
+
+
+# -- setting a budget ----------------------------------------------------------------------------
+
+
+def set_budget(
+    conn: Connection,
+    principal: Principal,
+    *,
+    year: int,
+    funktion: str,
+    org_unit_id: uuid.UUID,
+    amount: Decimal,
+) -> None:
+    """Set (or change) a budget line. A team leader for their own org unit, finance for any
+    of the municipality's. BudgetInvalid (Danish) for a wrong funktion, unit, year or amount;
+    PermissionError for another team's line."""
+    if not FUNKTION.fullmatch(funktion):
+        raise BudgetInvalid(f"Funktionen '{funktion}' er ikke en funktion under 5.28 (5.28.xx)")
+    if funktion not in funktion_names(conn):
+        raise BudgetInvalid(f"Funktionen {funktion} findes ikke i den indlæste kontoplan")
+    if not 2000 <= year <= 2100:
+        raise BudgetInvalid("Året skal ligge mellem 2000 og 2100")
+    if amount < 0:
+        raise BudgetInvalid("Budgettet må ikke være negativt")
+    if amount >= Decimal("1e12"):
+        raise BudgetInvalid("Budgettet er for stort")
+    unit = conn.execute(
+        select(org_unit.c.municipality_id).where(org_unit.c.id == org_unit_id)
+    ).scalar()
+    if unit != principal.municipality_id:
+        raise BudgetInvalid("Enheden findes ikke i kommunen")
+    if not principal.has(*SETTERS) or not may_see_unit(principal, org_unit_id):
+        raise PermissionError("Du kan kun sætte budget for din egen enhed")
+    statement = insert(budget_line).values(
+        municipality_id=principal.municipality_id,
+        year=year,
+        funktion=funktion,
+        org_unit_id=org_unit_id,
+        amount=amount.quantize(Decimal("0.01")),
+        updated_by=principal.user_id,
+    )
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=["municipality_id", "year", "funktion", "org_unit_id"],
+            set_={
+                "amount": statement.excluded.amount,
+                "updated_by": statement.excluded.updated_by,
+                "updated_at": func.now(),
+            },
+        )
+    )
+
+
+def units_for(conn: Connection, principal: Principal) -> list[tuple[uuid.UUID, str]]:
+    """The org units whose budget the reader may set."""
+    query = select(org_unit.c.id, org_unit.c.name).where(
+        org_unit.c.municipality_id == principal.municipality_id
+    )
+    if not principal.roles & MUNICIPALITY_WIDE:
+        query = query.where(org_unit.c.id == principal.org_unit_id)
+    return [(r.id, r.name) for r in conn.execute(query.order_by(org_unit.c.name))]

@@ -1,0 +1,237 @@
+"""`make bench`: the budget page at 50,000 grants.
+
+Seeds a municipality directly (`api.demo.synthetic`, no engine) on a PostgreSQL of its own: a
+year of synthetic children, each with a measure and its grants (a foster family's two), every
+past month posted. Then times what the budget API and page run (`api.finance.budget`): the
+first overview (which computes every grant's projection into `grant_forecast`), the overview
+again (sums only), after one grant's revision, a line's children, one child's grants, and the
+page's template rendered from the overview. Prints the median and the slowest of several runs;
+asserts nothing about time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import statistics
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, create_engine, func, insert, select, text
+
+from api.auth.principal import Principal
+from api.calendar.working_days import COPENHAGEN
+from api.demo.seed import unit_id
+from api.demo.synthetic import seed_budgets, seed_year
+from api.figures import csv_export, dst_export, service
+from api.finance import budget
+from api.finance.tables import grant_award, grant_revision
+from api.web.budget_page import kr
+from api.web.figures_page import comparison
+from api.web.render import templates
+from infra.platform import Stack, StackOptions
+from infra.stack import REPO, Ports
+
+# Children per grant: a foster family's placement gives two grants (fee and expenses).
+GRANTS_PER_CHILD = 1.22
+
+
+def timed(runs: int, fn: Callable[[], Any]) -> tuple[float, float, Any]:
+    times = []
+    result = None
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        result = fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times), max(times), result
+
+
+def reader(municipality_id: str, roles: set[str]) -> Principal:
+    return Principal(
+        uuid.uuid4(), "bench", "Bench", municipality_id, unit_id(municipality_id), frozenset(roles)
+    )
+
+
+def page(view: dict[str, Any]) -> str:
+    """The budget page's template over an overview (what GET /budget renders)."""
+    return templates.get_template("budget.html").render(
+        view=view,
+        years=[view["year"]],
+        funktioner=[],
+        units_settable=[],
+        message=None,
+        error="",
+        kr=kr,
+        principal=None,
+        nav=[],
+        csrf_token="",
+        current_path="/budget",
+    )
+
+
+def figures_page_html(snapshot: dict[str, Any]) -> str:
+    view = {"now": snapshot, "baseline": snapshot, "baseline_taken_at": "2026-01-01T00:00:00+00:00"}
+    return templates.get_template("noegletal.html").render(
+        view=view,
+        rows=comparison(view),
+        charts=[(name, title) for name, (title, _, _) in csv_export.CHARTS.items()],
+        may_take_baseline=True,
+        may_export=True,
+        year=date.today().year,
+        message=None,
+        kr=kr,
+        principal=reader("901", {"finance"}),
+        nav=[],
+        csrf_token="",
+        current_path="/noegletal",
+    )
+
+
+def revise_one(conn: Connection, today: date) -> None:
+    """A new revision on one grant: the next overview recomputes that grant only."""
+    grant_id = conn.execute(select(grant_award.c.id).limit(1)).scalar_one()
+    latest = conn.execute(
+        select(grant_revision)
+        .where(grant_revision.c.grant_id == grant_id)
+        .order_by(grant_revision.c.revision.desc())
+        .limit(1)
+    ).one()
+    conn.execute(
+        insert(grant_revision).values(
+            grant_id=grant_id,
+            revision=latest.revision + 1,
+            price=latest.price + 100,
+            unit=latest.unit,
+            starts_on=latest.starts_on,
+            expected_end=latest.expected_end,
+            effective_from=max(today, latest.effective_from),
+            reason="bench",
+        )
+    )
+
+
+def measure(conn: Connection, runs: int, today: date) -> None:
+    finance = reader("901", {"finance"})
+    leader = reader("901", {"team_leader"})
+    year = today.year
+    t0 = time.perf_counter()
+    stale = budget.refresh(conn, "901")
+    cold = (time.perf_counter() - t0) * 1000
+    print(f"{'query':<52} {'median ms':>10} {'max ms':>8}  rows")
+    print(
+        f"{'first overview: projections of every grant computed':<52} {cold:>10.1f} "
+        f"{cold:>8.1f}  {stale} grants"
+    )
+    seed_budgets(conn, "901", unit_id("901"), today, random.Random(1))
+    overview = budget.overview(conn, finance, year, today)
+    biggest = max(overview["lines"], key=lambda line: float(line["forecast"]))
+    children, _ = budget.children(
+        conn, finance, year, biggest["funktion"], uuid.UUID(biggest["org_unit_id"]), today
+    )
+    a_case = uuid.UUID(children["children"][0]["case_id"])
+    cases: list[tuple[str, Callable[[], Any]]] = [
+        (
+            "overview (finance: the municipality)",
+            lambda: budget.overview(conn, finance, year, today),
+        ),
+        ("overview (team leader: own unit)", lambda: budget.overview(conn, leader, year, today)),
+        ("overview, last year", lambda: budget.overview(conn, finance, year - 1, today)),
+        (
+            f"children of the largest line ({biggest['funktion']})",
+            lambda: budget.children(
+                conn, finance, year, biggest["funktion"], uuid.UUID(biggest["org_unit_id"]), today
+            )[0]["children"],
+        ),
+        (
+            "one child's grants",
+            lambda: budget.case_grants(conn, finance, year, biggest["funktion"], a_case, today),
+        ),
+        (
+            "budget page (overview + template)",
+            lambda: page(budget.overview(conn, finance, year, today)),
+        ),
+    ]
+    for name, fn in cases:
+        median, worst, result = timed(runs, fn)
+        if isinstance(result, dict):
+            size = len(result.get("lines", result.get("grants", [])))
+        elif isinstance(result, str):
+            size = len(result)
+        else:
+            size = len(result)
+        print(f"{name:<52} {median:>10.1f} {worst:>8.1f}  {size}")
+
+    now = datetime.now(UTC)
+    others: list[tuple[str, Callable[[], Any]]] = [
+        (
+            "figures (finance: the municipality)",
+            lambda: service.snapshot(conn, finance, None, today, now),
+        ),
+        (
+            "figures page (figures + comparison + template)",
+            lambda: figures_page_html(service.snapshot(conn, finance, None, today, now)),
+        ),
+        ("DST expenditure file, this year", lambda: dst_export.export(conn, "901", year, now)[0]),
+    ]
+    for name, fn in others:
+        median, worst, result = timed(runs, fn)
+        size = len(result) if isinstance(result, bytes | str) else len(result["caseload"])
+        print(f"{name:<52} {median:>10.1f} {worst:>8.1f}  {size}")
+    service.take_baseline(conn, "901", today, now=now)
+
+    revise_one(conn, today)
+    t0 = time.perf_counter()
+    budget.overview(conn, finance, year, today)
+    after = (time.perf_counter() - t0) * 1000
+    print(f"{'overview after one grant is revised':<52} {after:>10.1f} {after:>8.1f}")
+    total = overview["total"]
+    print(
+        f"year {year}: {total['grants']} grants with months in the year; spent {total['spent']}, "
+        f"committed {total['committed']}, forecast {total['forecast']} kr."
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--grants", type=int, default=50_000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+
+    root = REPO / ".runtime" / "bench-budget"
+    shutil.rmtree(root, ignore_errors=True)
+    stack = Stack(root, Ports.free(), StackOptions(api=False))
+    assert stack.postgres is not None
+    today = datetime.now(COPENHAGEN).date()
+    try:
+        stack.postgres.start()
+        stack.owner_database_url, stack.database_url = stack.postgres.ensure_database(
+            stack.options.database
+        )
+        stack.migrate()
+        stack.seed()
+        db = create_engine(stack.owner_database_url)
+        t0 = time.monotonic()
+        children = round(args.grants / GRANTS_PER_CHILD)
+        with db.begin() as conn:
+            made = seed_year(
+                conn, "901", unit_id("901"), children=children, today=today, budgets=False
+            )
+            conn.execute(text("ANALYZE"))
+        print(f"seeded {made} in {time.monotonic() - t0:.0f}s")
+        with db.begin() as conn:
+            grants = conn.execute(select(func.count()).select_from(grant_award)).scalar()
+            print(f"grants: {grants}")
+            measure(conn, args.runs, today)
+        db.dispose()
+    finally:
+        stack.postgres.stop()
+        shutil.rmtree(root / "data", ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
