@@ -4,6 +4,7 @@ once) and the Danmarks Statistik expenditure file (GET /api/figures/dst-udgifter
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC
 from typing import Any
 
@@ -85,12 +86,24 @@ def take_baseline(data: BaselineIn, uow: Uow) -> dict[str, Any]:
     return dict(figures["municipality"])
 
 
+AUDIT_CHUNK = 500
+
+
+def audit_in_chunks(uow: UnitOfWork, case_ids: list[uuid.UUID]) -> None:
+    """The read audited in rows of at most AUDIT_CHUNK cases, each committed on its own: one
+    audit row chains every case it names under a lock held to its commit (0021_audit_chain),
+    so a whole municipality's children in one row would exhaust the lock table."""
+    chunks = [case_ids[i : i + AUDIT_CHUNK] for i in range(0, len(case_ids), AUDIT_CHUNK)]
+    for chunk in chunks or [[]]:
+        uow.case_ids = set(chunk)
+        uow.commit()
+
+
 def dst_file(uow: UnitOfWork, year: int) -> Response:
     require_roles(uow, "finance")
     created = clock.current().now().astimezone(UTC).replace(microsecond=0)
     body, read = dst_export.export(uow.conn, uow.principal.municipality_id, year, created)
-    uow.touch(read)
-    uow.commit()
+    audit_in_chunks(uow, read)
     name = f"dst-udgifter-{uow.principal.municipality_id}-{year}.xml"
     return Response(
         body,

@@ -339,6 +339,9 @@ def _month_text(month: date | None) -> str | None:
     return None if month is None else f"{month:%Y-%m}"
 
 
+PAGE = 200
+
+
 def children(
     conn: Connection,
     principal: Principal,
@@ -346,9 +349,12 @@ def children(
     funktion: str,
     org_unit_id: uuid.UUID,
     as_of: date,
+    offset: int = 0,
+    limit: int = PAGE,
 ) -> tuple[dict[str, Any], list[uuid.UUID]]:
-    """The children (cases) with grants under one budget line, in the reader's case scope;
-    and the case ids read, for the audit row."""
+    """The children (cases) with grants under one budget line, in the reader's case scope,
+    largest forecast first, `limit` from `offset` (the totals count them all); and the case
+    ids shown, for the audit row."""
     refresh(conn, principal.municipality_id)
     where = [
         principal.case_scope(),
@@ -356,20 +362,24 @@ def children(
         case.c.org_unit_id == org_unit_id,
     ]
     sums = _sums(conn, where, [case.c.id], year, as_of)
+    ordered = sorted(sums.items(), key=lambda item: (-item[1].forecast, str(item[0][0])))
+    shown = ordered[max(offset, 0) : max(offset, 0) + limit]
     info = {
         r.id: r
         for r in conn.execute(
             select(case.c.id, case.c.case_number, person.c.cpr_data)
             .join(person, person.c.id == case.c.child_id)
-            .where(case.c.id.in_([k[0] for k in sums]))
+            .where(case.c.id.in_([k[0] for k, _ in shown]))
         )
     }
-    rows = sorted(sums.items(), key=lambda item: -item[1].forecast)
     line = _line(conn, principal, year, funktion, org_unit_id)
     return (
         {
             **line,
             "as_of": as_of.isoformat(),
+            "count": len(ordered),
+            "offset": max(offset, 0),
+            "limit": limit,
             "children": [
                 {
                     "case_id": str(case_id),
@@ -377,11 +387,11 @@ def children(
                     "child_name": full_name(info[case_id].cpr_data) or "",
                     **figures.as_json(),
                 }
-                for (case_id,), figures in rows
+                for (case_id,), figures in shown
             ],
             "total": _total(sums.values()).as_json(),
         },
-        [k[0] for k in sums],
+        [k[0] for k, _ in shown],
     )
 
 

@@ -63,11 +63,17 @@ def budget_case(year: int, funktion: str, case_id: uuid.UUID, uow: Uow) -> dict[
 
 
 @router.get("/{year}/{funktion}/{org_unit_id}")
-def budget_children(year: int, funktion: str, org_unit_id: uuid.UUID, uow: Uow) -> dict[str, Any]:
-    """The children (cases) under one budget line, largest forecast first."""
+def budget_children(
+    year: int,
+    funktion: str,
+    org_unit_id: uuid.UUID,
+    uow: Uow,
+    offset: int = Query(default=0, ge=0),
+) -> dict[str, Any]:
+    """The children (cases) under one budget line, largest forecast first, 200 a page."""
     read_line(uow, funktion, org_unit_id)
     view, read = budget.children(
-        uow.conn, uow.principal, check_year(year), funktion, org_unit_id, today()
+        uow.conn, uow.principal, check_year(year), funktion, org_unit_id, today(), offset
     )
     uow.touch(read)
     uow.commit()

@@ -145,8 +145,12 @@ def line_page(
     year: int, funktion: str, org_unit_id: uuid.UUID, request: Request, uow: PageUow
 ) -> Response:
     read_line(uow, funktion, org_unit_id)
+    try:
+        offset = max(0, int(request.query_params.get("fra") or 0))
+    except ValueError:
+        offset = 0
     view, read = budget.children(
-        uow.conn, uow.principal, check_year(year), funktion, org_unit_id, today()
+        uow.conn, uow.principal, check_year(year), funktion, org_unit_id, today(), offset
     )
     uow.touch(read)
     uow.commit()

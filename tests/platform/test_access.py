@@ -190,6 +190,14 @@ def test_only_caseworkers_and_leaders_receive_underretninger(
         ("POST", "/api/admin/restricted-cases"),
         ("GET", "/api/cases/00000000-0000-0000-0000-000000000000/audit"),
         ("POST", "/api/audit/export"),
+        ("GET", "/api/budget"),
+        ("PUT", "/api/budget/2026/5.28.21/00000000-0000-0000-0000-000000000000"),
+        ("GET", "/api/budget/2026/5.28.21/00000000-0000-0000-0000-000000000000"),
+        ("GET", "/api/budget/2026/5.28.21/cases/00000000-0000-0000-0000-000000000000"),
+        ("GET", "/api/figures"),
+        ("GET", "/api/figures/csv/frister"),
+        ("POST", "/api/figures/baseline"),
+        ("GET", "/api/figures/dst-udgifter?year=2026"),
         (
             "GET",
             "/api/cases/00000000-0000-0000-0000-000000000000/aktindsigt/"

@@ -368,6 +368,10 @@ def test_the_drill_down_goes_to_the_child_and_the_grant_and_is_audited(
         "3100.00",
     )
     assert children["BUDGET-G1"]["child_name"] == "Barn G1"
+    assert line["count"] == 2
+    second = leader.get(f"/api/budget/2030/5.28.21/{UNIT_A}", offset=1).json()
+    assert [c["case_number"] for c in second["children"]] == ["BUDGET-G4"]
+    assert second["total"] == line["total"] and second["count"] == 2
     seen_by_finance = finance.get(f"/api/budget/2030/5.28.21/{UNIT_A}").json()
     assert [c["case_number"] for c in seen_by_finance["children"]] == ["BUDGET-G1"]
     c1 = str(_id("cG1"))
@@ -404,6 +408,7 @@ def test_the_drill_down_goes_to_the_child_and_the_grant_and_is_audited(
             .all()
         )
     assert sorted(map(str, audited[0])) == sorted([c1, str(_id("cG4"))])
+    assert [str(c) for c in audited[1]] == [str(_id("cG4"))]  # the second page shows G4 only
     assert [str(c) for c in audited[-1]] == [c1]
 
 
