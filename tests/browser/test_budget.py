@@ -74,7 +74,7 @@ def test_a_leader_sets_a_budget_and_drills_down_to_a_grant(
     expect(rows.first).to_be_visible()
     assert rows.count() >= 3
     # Set the budget of 5.28.21 for the team.
-    page.get_by_label("Funktion").select_option("5.28.21")
+    page.get_by_label("Funktion", exact=True).select_option("5.28.21")
     page.get_by_label("Budget (kr.)").fill("1.234.567,50")
     page.get_by_role("button", name="Gem budget").click()
     expect(page.get_by_role("status")).to_contain_text("Budgettet er gemt.")
