@@ -51,8 +51,11 @@ from api.finance.tables import grant_award, grant_payment, grant_revision
 from api.org.tables import org_unit
 from api.web.case_data import full_name
 
-READERS = ("team_leader", "finance", "auditor")
-SETTERS = ("team_leader", "finance")
+READERS = ("team_leader", "finance", "auditor", "admin")
+SETTERS = ("team_leader", "finance", "admin")
+# Who sees and sets every unit's lines: finance and auditors (municipality-wide case roles) and
+# the municipality's admin (no cases: the drill-down shows an admin no children).
+WHOLE_MUNICIPALITY = MUNICIPALITY_WIDE | {"admin"}
 POSTED = ("posted", "matched", "mismatch")
 FUNKTION = re.compile(r"5\.28\.\d{2}")
 ZERO = Decimal("0.00")
@@ -197,14 +200,14 @@ def unit_scope(principal: Principal) -> ColumnElement[bool]:
     of their own org unit unless their role is municipality-wide."""
     unit = (
         true()
-        if principal.roles & MUNICIPALITY_WIDE
+        if principal.roles & WHOLE_MUNICIPALITY
         else case.c.org_unit_id == principal.org_unit_id
     )
     return and_(case.c.municipality_id == principal.municipality_id, unit)
 
 
 def may_see_unit(principal: Principal, org_unit_id: uuid.UUID) -> bool:
-    return bool(principal.roles & MUNICIPALITY_WIDE) or principal.org_unit_id == org_unit_id
+    return bool(principal.roles & WHOLE_MUNICIPALITY) or principal.org_unit_id == org_unit_id
 
 
 # -- sums ------------------------------------------------------------------------------------------
@@ -310,7 +313,7 @@ def overview(conn: Connection, principal: Principal, year: int, as_of: date) -> 
     budgets = select(budget_line).where(
         budget_line.c.municipality_id == principal.municipality_id, budget_line.c.year == year
     )
-    if not principal.roles & MUNICIPALITY_WIDE:
+    if not principal.roles & WHOLE_MUNICIPALITY:
         budgets = budgets.where(budget_line.c.org_unit_id == principal.org_unit_id)
     for b in conn.execute(budgets):
         lines.setdefault((b.funktion, b.org_unit_id), Figures()).budget = Decimal(b.amount)
@@ -562,6 +565,6 @@ def units_for(conn: Connection, principal: Principal) -> list[tuple[uuid.UUID, s
     query = select(org_unit.c.id, org_unit.c.name).where(
         org_unit.c.municipality_id == principal.municipality_id
     )
-    if not principal.roles & MUNICIPALITY_WIDE:
+    if not principal.roles & WHOLE_MUNICIPALITY:
         query = query.where(org_unit.c.id == principal.org_unit_id)
     return [(r.id, r.name) for r in conn.execute(query.order_by(org_unit.c.name))]

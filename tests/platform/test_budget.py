@@ -53,6 +53,7 @@ USERS = {
     "budget-leder-b": (UNIT_B, "team_leader"),
     "budget-oekonomi": (UNIT_A, "finance"),
     "budget-raadgiver": (UNIT_A, "caseworker"),
+    "budget-admin": (UNIT_A, "admin"),
 }
 # name: (unit, funktion, art, kind, legal basis, price, unit of price, starts, expected end)
 GRANTS: dict[str, tuple[uuid.UUID, str, str, str, str, str, str, date, date]] = {
@@ -287,6 +288,18 @@ def test_setting_a_budget_is_for_leaders_of_the_unit_and_finance(
     assert unknown.status_code == 422 and "kontoplan" in unknown.json()["detail"]
     assert put(f"/api/budget/2030/5.28.21/{UNIT_A}", json={"amount": -5}).status_code == 422
     assert put(f"/api/budget/2030/5.28.21/{uuid.uuid4()}", json={"amount": 5}).status_code == 422
+
+
+def test_the_municipality_admin_sets_any_units_budget_but_sees_no_child(
+    users: dict[str, ApiClient],
+) -> None:
+    admin = users["budget-admin"]
+    answer = admin.http.put(f"/api/budget/2031/5.28.21/{UNIT_B}", json={"amount": "5000.50"})
+    assert answer.status_code == 200, answer.text
+    mine = lines(admin.get("/api/budget", year=2031).json())
+    assert mine[("5.28.21", str(UNIT_B))]["budget"] == "5000.50"
+    line = admin.get(f"/api/budget/2030/5.28.21/{UNIT_A}").json()
+    assert line["children"] == [] and line["count"] == 0
 
 
 def test_the_budget_sums_are_the_hand_computed_ones(users: dict[str, ApiClient]) -> None:
