@@ -132,17 +132,20 @@ def stale_grants(conn: Connection, municipality_id: str) -> list[tuple[uuid.UUID
     return [(r.id, r.ended_on) for r in rows]
 
 
-def _copy(conn: Connection, rows: list[tuple[uuid.UUID, date, Decimal]]) -> None:
-    """The projection rows into grant_forecast by COPY (tens of thousands at a time)."""
+def _copy(
+    conn: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """Rows into one of our tables by COPY (tens of thousands at a time)."""
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    with cursor.copy("COPY grant_forecast (grant_id, month, amount) FROM STDIN") as copy:
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
 
 
 def refresh(conn: Connection, municipality_id: str) -> int:
     """Recompute the projection rows of the municipality's stale grants; how many. Serialised
-    per municipality, so two readers never write the same rows at once."""
+    per municipality, so two readers never write the same rows at once (and a grant's rows are
+    replaced, deleted and copied in, under that lock)."""
     conn.execute(
         select(func.pg_advisory_xact_lock(func.hashtext(f"grant_forecast:{municipality_id}")))
     )
@@ -158,36 +161,29 @@ def refresh(conn: Connection, municipality_id: str) -> int:
             history.setdefault(r.grant_id, []).append(
                 Terms(r.revision, r.price, r.unit, r.starts_on, r.expected_end, r.effective_from)
             )
-        conn.execute(delete(grant_forecast).where(grant_forecast.c.grant_id.in_(list(chunk))))
+        ids = list(chunk)
+        conn.execute(delete(grant_forecast).where(grant_forecast.c.grant_id.in_(ids)))
+        conn.execute(delete(grant_forecast_basis).where(grant_forecast_basis.c.grant_id.in_(ids)))
         rows: list[tuple[uuid.UUID, date, Decimal]] = []
-        basis: list[dict[str, Any]] = []
+        basis: list[tuple[Any, ...]] = []
         for grant_id, revisions in history.items():
             months = projection(revisions, chunk[grant_id])
             rows += [(grant_id, month, amount) for month, amount in months.items()]
             basis.append(
-                {
-                    "grant_id": grant_id,
-                    "revision": revisions[-1].revision,
-                    "ended_on": chunk[grant_id],
-                    "first_month": min(months, default=None),
-                    "last_month": max(months, default=None),
-                }
+                (
+                    grant_id,
+                    revisions[-1].revision,
+                    chunk[grant_id],
+                    min(months, default=None),
+                    max(months, default=None),
+                )
             )
-        _copy(conn, rows)
-        if not basis:
-            continue
-        statement = insert(grant_forecast_basis).values(basis)
-        conn.execute(
-            statement.on_conflict_do_update(
-                index_elements=["grant_id"],
-                set_={
-                    "revision": statement.excluded.revision,
-                    "ended_on": statement.excluded.ended_on,
-                    "first_month": statement.excluded.first_month,
-                    "last_month": statement.excluded.last_month,
-                    "computed_at": func.now(),
-                },
-            )
+        _copy(conn, "grant_forecast", ("grant_id", "month", "amount"), rows)
+        _copy(
+            conn,
+            "grant_forecast_basis",
+            ("grant_id", "revision", "ended_on", "first_month", "last_month"),
+            basis,
         )
     return len(stale)
 
