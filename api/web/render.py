@@ -32,11 +32,11 @@ NAV = (
     NavItem("Ny underretning", "/underretninger/ny", frozenset({"caseworker", "team_leader"})),
     NavItem("Søg", "/soeg", frozenset({"caseworker", "team_leader"})),
     NavItem("Leder", "/leder", frozenset({"team_leader"})),
-    NavItem("Budget", "/budget", frozenset({"team_leader", "finance", "auditor", "admin"})),
-    NavItem("Nøgletal", "/noegletal", frozenset({"team_leader", "finance", "auditor"})),
     NavItem("Modellering", "/modellering", frozenset({"analyst"})),
     NavItem("Drift", "/drift", frozenset({"operator"})),
     NavItem("Administration", "/administration", frozenset({"admin"})),
+    NavItem("Budget", "/budget", frozenset({"team_leader", "finance", "auditor"})),
+    NavItem("Nøgletal", "/noegletal", frozenset({"team_leader", "finance", "auditor"})),
 )
 
 
