@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 UV_VERSION := 0.13.8
 
-.PHONY: run stop reset test lint typecheck unit platform clock bench fetch deps system rebuild forms-report audit-verify
+.PHONY: run stop reset test lint typecheck unit platform clock bench burden fetch deps system rebuild forms-report audit-verify
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(PY) || python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
@@ -56,6 +56,11 @@ bench: system fetch
 	$(PY) -m tests.bench.underretning
 	$(PY) -m tests.bench.monitor
 	$(PY) -m tests.bench.budget
+
+## The caseworker's standard journey in Chromium on a stack of its own: typed fields and clicks
+## per step against the targets (60 and 120), the child's CPR typed once; non-zero if broken.
+burden: system fetch
+	$(PY) -m tests.browser.burden
 
 ## The required fields per form (a form may require at most 15).
 forms-report: deps

@@ -188,6 +188,7 @@ def saved_document(conn: Connection, key: int) -> Any:
 # Fields carried over from an earlier document of another form: (form, field) <- (form, field).
 CARRIED_FIELDS = {
     ("bfu_konklusion", "conclusion"): ("bfu", "assessment"),
+    ("bfu", "child_perspective"): ("boernesamtale", "summary"),
     ("afgoerelse", "main_facts"): ("bfu_konklusion", "conclusion"),
     ("buu_indstilling", "summary"): ("bfu_konklusion", "conclusion"),
     ("flytning_resume", "summary"): ("bfu_konklusion", "conclusion"),
