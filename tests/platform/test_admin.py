@@ -470,6 +470,28 @@ def test_the_page_posts_need_csrf_and_keep_bad_input(
         assert bad.status_code == 400
         assert "Skriv beløbet i kroner" in bad.text and 'value="1,2,3"' in bad.text
         assert 'aria-invalid="true" aria-describedby="payment_threshold-error' in bad.text
+    # The other municipality's administrator, through the page: 404 as for nothing at all.
+    south = api["admin2"].http.headers["Authorization"].removeprefix("Bearer ")
+    with httpx.Client(
+        base_url=base, cookies={COOKIE: south}, headers={"accept": "text/html"}
+    ) as page:
+        form = {"csrf_token": csrf_token(south), "name": "Overtaget", "reason": "x"}
+        for path in (
+            f"/administration/enheder/{NORTH_UNIT}",
+            f"/administration/enheder/{NORTH_UNIT}/slet",
+            "/administration/lukkedage/2031-01-02/fjern",
+            "/administration/medarbejdere/caseworker",
+        ):
+            answer = page.post(path, data=form)
+            assert answer.status_code == 404, path
+            assert "Siden findes ikke" in answer.text
+        made = page.post(
+            "/administration/enheder",
+            data={"csrf_token": csrf_token(south), "name": "Syd Vest", "duty_group": "901-x"},
+        )
+        assert made.status_code == 400
+        assert "skal begynde med kommunekoden" in made.text and 'value="Syd Vest"' in made.text
+        assert "902-" in made.text and "Overtaget" not in made.text
     leader_token = api["leader"].http.headers["Authorization"].removeprefix("Bearer ")
     with httpx.Client(
         base_url=base, cookies={COOKIE: leader_token}, headers={"accept": "text/html"}
