@@ -28,6 +28,7 @@ from api.modeler.router import router as modeler_router
 from api.monitor.router import router as monitor_router
 from api.platform.health import stack_health
 from api.processes.router import router as processes_router
+from api.retention.router import router as retention_router
 from api.rules.router import router as rules_router
 from api.settings import Settings, get_settings
 from api.sso.config import check_startup
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit_router,
         budget_router,
         figures_router,
+        retention_router,
     ):
         app.include_router(router)
 

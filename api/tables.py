@@ -14,6 +14,7 @@ from api.model import metadata
 from api.modeler import tables as modeler_tables
 from api.monitor import tables as monitor_tables
 from api.org import tables as org_tables
+from api.retention import tables as retention_tables
 from api.tilbud import tables as tilbud_tables
 from api.transfers import tables as transfer_tables
 from api.web import tables as web_tables
@@ -33,6 +34,7 @@ __all__ = [
     "modeler_tables",
     "monitor_tables",
     "org_tables",
+    "retention_tables",
     "tilbud_tables",
     "transfer_tables",
     "web_tables",

@@ -28,6 +28,7 @@ from workers import (
     payments,
     placement,
     platform,
+    retention,
     transfers,
     underretning,
     youth,
@@ -51,6 +52,7 @@ ROUTERS = (
     payments.router,
     classification.router,
     transfers.router,
+    retention.router,
 )
 RESTART_BACKOFF_MAX_S = 30.0
 

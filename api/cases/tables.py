@@ -36,8 +36,14 @@ person = Table(
     Column("cpr_data", JSONB, nullable=True),
     Column("cpr_looked_up_at", DateTime(timezone=True), nullable=True),
     Column("cpr_status", Text, nullable=False, server_default="pending"),
-    CheckConstraint("cpr IS NOT NULL OR unborn_mother_id IS NOT NULL", name="cpr_or_unborn_mother"),
-    CheckConstraint("cpr_status IN ('pending', 'found', 'not_found')", name="known_cpr_status"),
+    # An anonymised person (retention, api/retention) has neither: the case keeps no identity.
+    CheckConstraint(
+        "cpr IS NOT NULL OR unborn_mother_id IS NOT NULL OR cpr_status = 'anonymised'",
+        name="cpr_or_unborn_mother",
+    ),
+    CheckConstraint(
+        "cpr_status IN ('pending', 'found', 'not_found', 'anonymised')", name="known_cpr_status"
+    ),
 )
 
 case = Table(

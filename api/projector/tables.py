@@ -43,6 +43,11 @@ raw_record = Table(
         server_default=func.clock_timestamp(),
     ),
     PrimaryKeyConstraint("partition_id", "position"),
+    # Retention purges a case's records by process instance (migration 0023_retention).
+    Index(
+        "ix_raw_record_process_instance_key",
+        text("((payload #>> '{value,processInstanceKey}')::bigint)"),
+    ),
 )
 
 process_definition = Table(

@@ -218,6 +218,14 @@ _RULES_2024 = (
         False,
         "hver nat kl. 03 (UTC)",
     ),
+    # Not a statutory deadline: the nightly retention run (retention), on the KLE rules.
+    Rule(
+        "R1",
+        "Daglig sletning og anonymisering efter bevaringsfristen",
+        "KLE's bevarings- og kassationsregler; databeskyttelsesforordningen art. 5, stk. 1, e)",
+        False,
+        "hver nat kl. 02 (UTC)",
+    ),
 )
 
 RULE_SETS = (RuleSet("2024.1", date(2024, 1, 1), _RULES_2024),)
