@@ -229,6 +229,8 @@ def test_a_run_deletes_and_anonymises_due_cases_everywhere_and_reports_them(
     assert count(platform, form_document, anonymised) == 0
     assert count(platform, journal_note, anonymised) == 0
     assert count(platform, statistics_event, anonymised) > 0
+    shown = caseworker.get(f"/api/cases/{anonymised}")
+    assert shown.status_code == 200 and cprs[anonymised] not in shown.text
     assert mentions(platform, anonymised) == {
         "raw_record": 0,
         "variable": 0,
