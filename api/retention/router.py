@@ -44,7 +44,7 @@ def run_report(run_id: uuid.UUID, uow: Uow) -> list[dict[str, Any]]:
     """One run's report for the caller's municipality: each case id with the rule, the action
     (delete, anonymise) and the outcome (done, failed, skipped)."""
     require_roles(uow, *READERS)
-    found = report_view(uow.conn, run_id, uow.principal.municipality_id)
+    found = report_view(uow.conn, run_id, uow.principal.municipality_id, uow.principal.kle)
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Kørslen findes ikke")
     uow.touch(uuid.UUID(row["case_id"]) for row in found)

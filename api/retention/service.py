@@ -115,6 +115,11 @@ def _covers(prefix: str, kle: str) -> bool:
     return kle == prefix or kle.startswith(prefix + ".")
 
 
+def within_kle(kle_subject: str, prefixes: Sequence[str]) -> bool:
+    """Whether a caller limited to KLE prefixes (none: no limit) may see a case's KLE subject."""
+    return not prefixes or any(_covers(p, kle_subject) for p in prefixes)
+
+
 def rule_for(
     rules: Iterable[Rule], municipality_id: str, kle_subject: str, handlingsfacet: str
 ) -> Rule | None:
@@ -534,9 +539,10 @@ def runs_view(conn: Connection, municipality_id: str, limit: int = 50) -> list[d
 
 
 def report_view(
-    conn: Connection, run_id: uuid.UUID, municipality_id: str
+    conn: Connection, run_id: uuid.UUID, municipality_id: str, kle: Iterable[str] = ()
 ) -> list[dict[str, Any]] | None:
-    """The report rows of one run for the municipality; None when there is no such run."""
+    """The report rows of one run for the municipality, within the caller's KLE prefixes if it
+    has any; None when there is no such run."""
     if (
         conn.execute(
             select(retention_run.c.id).where(retention_run.c.id == run_id)
@@ -552,6 +558,7 @@ def report_view(
         )
         .order_by(retention_run_case.c.id)
     )
+    prefixes = list(kle)
     return [
         {
             "case_id": str(r.case_id),
@@ -565,4 +572,5 @@ def report_view(
             "at": r.at.isoformat(),
         }
         for r in conn.execute(query)
+        if within_kle(r.kle_subject, prefixes)
     ]

@@ -7,7 +7,7 @@ import uuid
 from datetime import date
 from pathlib import Path
 
-from api.retention.service import HANDLED, Candidate, Rule, due, due_on, rule_for
+from api.retention.service import HANDLED, Candidate, Rule, due, due_on, rule_for, within_kle
 from api.tables import metadata
 from infra.stack import Broker, BrokerOptions, Ports, Redis
 
@@ -35,6 +35,12 @@ def test_a_rule_naming_the_facet_wins_over_one_for_any_facet() -> None:
 def test_a_prefix_covers_whole_kle_levels_only() -> None:
     assert rule_for(RULES, "902", "27.24.00", "G01") is None
     assert rule_for((PLACEMENT,), "902", "34.250.00", "G01") is None
+
+
+def test_a_report_reader_limited_by_kle_sees_only_those_cases() -> None:
+    assert within_kle("34.25.00", [])
+    assert within_kle("34.25.00", ["34.25"]) and within_kle("34.25.00", ["34.10", "34"])
+    assert not within_kle("34.10.10", ["34.25"]) and not within_kle("34.250.00", ["34.25"])
 
 
 def test_due_after_the_years_from_closing_29_february_on_28() -> None:
