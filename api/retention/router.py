@@ -16,9 +16,9 @@ router = APIRouter(prefix="/api/retention", tags=["retention"])
 
 START_MESSAGE = "retention-start"
 # Who reads the rules and reports: the municipality's administrator, team leaders and auditors.
-READERS = ("administrator", "team_leader", "auditor")
+READERS = ("admin", "team_leader", "auditor")
 # Who starts a run by hand: the administrator and operators (as for the DST reporting).
-STARTERS = ("administrator", "operator")
+STARTERS = ("admin", "operator")
 
 
 @router.get("/regler")

@@ -39,6 +39,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError
 
+from api.admin.tables import case_restriction
 from api.cases.tables import (
     advis,
     aktindsigt_request,
@@ -296,6 +297,7 @@ def delete_case(conn: Connection, case_id: uuid.UUID) -> None:
         transfer_in,
         transfer_out,
         case_access,
+        case_restriction,
     ):
         conn.execute(delete(table).where(table.c.case_id == case_id))
     conn.execute(delete(outbox).where(_case_outbox(case_id)))
@@ -328,6 +330,10 @@ def anonymise_case(conn: Connection, case_id: uuid.UUID) -> None:
     )
     conn.execute(
         update(hearing).where(hearing.c.case_id == case_id).values(material="", parties=[])
+    )
+    # Why the case was restricted may name people; that it was, and by whom, stays.
+    conn.execute(
+        update(case_restriction).where(case_restriction.c.case_id == case_id).values(reason="")
     )
     conn.execute(
         update(statement_request)
@@ -367,6 +373,7 @@ HANDLED = frozenset(
     {
         "case",
         "case_access",
+        "case_restriction",
         "underretning",
         "form_document",
         "advis",

@@ -259,6 +259,15 @@ def test_a_run_deletes_and_anonymises_due_cases_everywhere_and_reports_them(
     assert not_due not in by_case and open_case not in by_case
     text_of_report = str(found)
     assert not any(cpr in text_of_report for cpr in cprs.values())
+    base = f"http://127.0.0.1:{platform.stack.ports.api}"
+    nord, syd = ApiClient(base, "admin"), ApiClient(base, "admin2")
+    try:
+        assert deleted in {r["case_id"] for r in report(nord, key)}
+        # Another municipality's administrator sees the run, not Nord's cases.
+        assert not {deleted, anonymised} & {r["case_id"] for r in report(syd, key)}
+    finally:
+        nord.close()
+        syd.close()
     assert caseworker.get("/api/retention/koersler").status_code == 403
     assert caseworker.post("/api/retention/koersler").status_code == 403
     assert leader.get(f"/api/retention/koersler/{uuid.uuid4()}").status_code == 404
