@@ -57,6 +57,8 @@ CHANGE_LABELS = {
     "closing_day.delete": "Lukkedag fjernet",
     "case.restrict": "Sag beskyttet",
     "case.lift": "Beskyttelse ophævet",
+    "retention_rule.update": "Bevaringsregel sat (sletning og anonymisering)",
+    "retention_rule.delete": "Bevaringsregel fjernet (landsreglen gælder igen)",
 }
 NAME_MAX = 120
 REASON_MAX = 1000

@@ -7,10 +7,19 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, status
+from pydantic import BaseModel, Field
 
 from api.cases.workflow import queue_message
 from api.deps import Uow, require_roles
-from api.retention.service import report_view, rules_view, runs_view
+from api.retention.service import (
+    FACET,
+    KLE_PREFIX,
+    delete_own_rule,
+    report_view,
+    rules_view,
+    runs_view,
+    set_own_rule,
+)
 
 router = APIRouter(prefix="/api/retention", tags=["retention"])
 
@@ -28,6 +37,47 @@ def list_rules(uow: Uow) -> list[dict[str, Any]]:
     found = rules_view(uow.conn, uow.principal.municipality_id)
     uow.commit()
     return found
+
+
+class RuleIn(BaseModel):
+    years: int = Field(ge=0, le=100)
+    action: str = Field(pattern="^(delete|anonymise)$")
+    basis: str = Field(min_length=1, max_length=500)
+
+
+def _key(kle_prefix: str, handlingsfacet: str | None) -> None:
+    errors = {}
+    if not KLE_PREFIX.fullmatch(kle_prefix):
+        errors["kle_prefix"] = "KLE angives som 34, 34.10 eller 34.10.10"
+    if handlingsfacet is not None and not FACET.fullmatch(handlingsfacet):
+        errors["handlingsfacet"] = "Handlingsfacet angives som G01"
+    if errors:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, detail=errors)
+
+
+@router.put("/regler/{kle_prefix}")
+def set_rule(
+    kle_prefix: str, data: RuleIn, uow: Uow, handlingsfacet: str | None = None
+) -> dict[str, Any]:
+    """The municipality's own rule for a KLE prefix (optionally one handlingsfacet): it wins
+    over the national rule. Administrators only; the change log keeps before and after."""
+    require_roles(uow, "admin")
+    _key(kle_prefix, handlingsfacet)
+    made = set_own_rule(
+        uow.conn, uow.principal, kle_prefix, handlingsfacet, data.years, data.action, data.basis
+    )
+    uow.commit()
+    return made
+
+
+@router.delete("/regler/{kle_prefix}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_rule(kle_prefix: str, uow: Uow, handlingsfacet: str | None = None) -> None:
+    """Remove the municipality's own rule: the national rule applies again."""
+    require_roles(uow, "admin")
+    _key(kle_prefix, handlingsfacet)
+    if not delete_own_rule(uow.conn, uow.principal, kle_prefix, handlingsfacet):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Kommunen har ingen egen regel her")
+    uow.commit(status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/koersler")

@@ -18,6 +18,7 @@ history in the read model and the raw exporter records (`retention_purge_case`, 
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -37,9 +38,12 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError
 
+from api.admin.service import record
 from api.admin.tables import case_restriction
+from api.auth.principal import Principal
 from api.cases.tables import (
     advis,
     aktindsigt_request,
@@ -581,3 +585,67 @@ def report_view(
         for r in conn.execute(query)
         if within_kle(r.kle_subject, prefixes)
     ]
+
+
+KLE_PREFIX = re.compile(r"\d{2}(\.\d{2}){0,2}")
+FACET = re.compile(r"[A-ZÆØÅ]\d{2}")
+
+
+def own_rule_id(municipality_id: str, kle_prefix: str, handlingsfacet: str | None) -> str:
+    return "-".join(p for p in (municipality_id, kle_prefix, handlingsfacet) if p)
+
+
+def _rule_dict(row: Any) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {"years": row.years, "action": row.action, "basis": row.basis}
+
+
+def set_own_rule(
+    conn: Connection,
+    principal: Principal,
+    kle_prefix: str,
+    handlingsfacet: str | None,
+    years: int,
+    action: str,
+    basis: str,
+) -> dict[str, Any]:
+    """The municipality's own rule for a KLE prefix (and facet), made or changed, with a row in
+    the administrator's change log (before and after)."""
+    rule_id = own_rule_id(principal.municipality_id, kle_prefix, handlingsfacet)
+    before = conn.execute(
+        select(retention_rule).where(retention_rule.c.id == rule_id)
+    ).one_or_none()
+    values = {"years": years, "action": action, "basis": basis}
+    conn.execute(
+        pg_insert(retention_rule)
+        .values(
+            id=rule_id,
+            municipality_id=principal.municipality_id,
+            kle_prefix=kle_prefix,
+            handlingsfacet=handlingsfacet,
+            **values,
+        )
+        .on_conflict_do_update(index_elements=["id"], set_={**values, "updated_at": func.now()})
+    )
+    record(conn, principal, "retention_rule.update", rule_id, _rule_dict(before), values)
+    return {"id": rule_id, "kle_prefix": kle_prefix, "handlingsfacet": handlingsfacet, **values}
+
+
+def delete_own_rule(
+    conn: Connection, principal: Principal, kle_prefix: str, handlingsfacet: str | None
+) -> bool:
+    """The municipality's own rule removed (the national one applies again); False if none."""
+    rule_id = own_rule_id(principal.municipality_id, kle_prefix, handlingsfacet)
+    before = conn.execute(
+        delete(retention_rule)
+        .where(
+            retention_rule.c.id == rule_id,
+            retention_rule.c.municipality_id == principal.municipality_id,
+        )
+        .returning(retention_rule.c.years, retention_rule.c.action, retention_rule.c.basis)
+    ).one_or_none()
+    if before is None:
+        return False
+    record(conn, principal, "retention_rule.delete", rule_id, _rule_dict(before), None)
+    return True

@@ -379,3 +379,66 @@ def test_raw_records_stay_append_only_outside_a_retention_purge(platform: Platfo
         conn.execute(text("DELETE FROM raw_record_purge WHERE run_id = :r"), {"r": run_id})
     with platform.app_db.connect() as conn, pytest.raises(DBAPIError, match="not running"):
         conn.execute(text("SELECT retention_purge_case(:r, :c)"), {"r": run_id, "c": uuid.uuid4()})
+
+
+def test_an_administrator_sets_and_removes_the_municipalitys_own_rule(
+    platform: Platform, caseworker: ApiClient, leader: ApiClient
+) -> None:
+    """The municipality's own rule shows beside the national ones, only the administrator sets
+    it, a bad KLE or action is refused, and each change is in the change log."""
+    base = f"http://127.0.0.1:{platform.stack.ports.api}"
+    admin, syd = ApiClient(base, "admin"), ApiClient(base, "admin2")
+    rule = {"years": 12, "action": "anonymise", "basis": "Kommunens arkivbestemmelse 2026"}
+    try:
+        assert caseworker.http.put("/api/retention/regler/34.10", json=rule).status_code == 403
+        assert leader.http.put("/api/retention/regler/34.10", json=rule).status_code == 403
+        bad = admin.http.put("/api/retention/regler/34.1", json=rule)
+        assert bad.status_code == 422 and "kle_prefix" in bad.json()["detail"]
+        assert (
+            admin.http.put("/api/retention/regler/34.10", json=rule | {"action": "x"}).status_code
+            == 422
+        )
+        assert (
+            admin.http.put("/api/retention/regler/34.10", json=rule | {"years": -1}).status_code
+            == 422
+        )
+        made = admin.http.put("/api/retention/regler/34.10", json=rule)
+        assert made.status_code == 200, made.text
+        assert made.json()["id"] == "901-34.10"
+        again = admin.http.put("/api/retention/regler/34.10", json=rule | {"years": 15})
+        assert again.status_code == 200
+        own = [r for r in leader.get("/api/retention/regler").json() if r["id"] == "901-34.10"]
+        assert [(r["municipality_id"], r["years"], r["action"]) for r in own] == [
+            ("901", 15, "anonymise")
+        ]
+        # Another municipality neither sees nor removes Nord's rule.
+        assert "901-34.10" not in {r["id"] for r in syd.get("/api/retention/regler").json()}
+        assert syd.http.delete("/api/retention/regler/34.10").status_code == 404
+        with platform.db.connect() as conn:
+            logged = conn.execute(
+                text(
+                    "SELECT change, before, after FROM admin_change"
+                    " WHERE subject = '901-34.10' ORDER BY id"
+                )
+            ).all()
+        assert [(c, b and b["years"], a["years"]) for c, b, a in logged] == [
+            ("retention_rule.update", None, 12),
+            ("retention_rule.update", 12, 15),
+        ]
+    finally:
+        removed = admin.http.delete("/api/retention/regler/34.10")
+        admin.close()
+        syd.close()
+    assert removed.status_code == 204
+    assert "901-34.10" not in {r["id"] for r in leader.get("/api/retention/regler").json()}
+    assert admin_change_count(platform, "retention_rule.delete", "901-34.10") == 1
+
+
+def admin_change_count(platform: Platform, change: str, subject: str) -> int:
+    with platform.db.connect() as conn:
+        return int(
+            conn.execute(
+                text("SELECT count(*) FROM admin_change WHERE change = :c AND subject = :s"),
+                {"c": change, "s": subject},
+            ).scalar_one()
+        )
