@@ -38,11 +38,17 @@ budget_line = Table(
 
 # A grant's projection (api.finance.projection) per month, as of its latest revision and its
 # measure's end: a cache the budget sums in SQL. `grant_forecast_basis` says what it was
-# computed from; a grant whose revision or end differs is computed again before a sum.
+# computed from; a grant whose revision or end differs is computed again before a sum. Both go
+# with their grant (ON DELETE CASCADE): they are derived, never the record.
 grant_forecast_basis = Table(
     "grant_forecast_basis",
     metadata,
-    Column("grant_id", UUID(as_uuid=True), ForeignKey("grant_award.id"), primary_key=True),
+    Column(
+        "grant_id",
+        UUID(as_uuid=True),
+        ForeignKey("grant_award.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
     Column("revision", Integer, nullable=False),
     Column("ended_on", Date, nullable=True),
     # The first and last month the projection has an amount for (NULL: none).
@@ -54,7 +60,12 @@ grant_forecast_basis = Table(
 grant_forecast = Table(
     "grant_forecast",
     metadata,
-    Column("grant_id", UUID(as_uuid=True), ForeignKey("grant_award.id"), primary_key=True),
+    Column(
+        "grant_id",
+        UUID(as_uuid=True),
+        ForeignKey("grant_award.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
     Column("month", Date, primary_key=True),  # the first day of the month
     Column("amount", Numeric(12, 2), nullable=False),
     Index("ix_grant_forecast_month", "month"),

@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 from lxml import etree
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, delete, select
 from sqlalchemy.dialects.postgresql import insert
 
 from adapters.dst.expenditure import schema
@@ -34,6 +34,7 @@ from api.audit.tables import audit_event
 from api.auth.service import hash_password
 from api.cases.tables import case, case_access, measure, person
 from api.demo.synthetic import unique_cprs
+from api.finance.budget_tables import grant_forecast, grant_forecast_basis
 from api.finance.tables import grant_award, grant_payment, grant_revision
 from api.org.tables import app_user, municipality, org_unit, user_role
 from tests.harness.api import ApiClient
@@ -509,3 +510,29 @@ def test_the_dst_expenditure_file(
             .all()
         )
     assert [str(c) for c in audited[-2]] == [str(_id("cG5"))]
+
+
+def test_a_deleted_grant_takes_its_forecast_rows_with_it(
+    platform: Platform, users: dict[str, ApiClient]
+) -> None:
+    """grant_forecast is derived: deleting a grant (retention) is not blocked by it."""
+    finance = users["budget-oekonomi"]
+    before = lines(finance.get("/api/budget", year=2030).json())[("5.28.21", str(UNIT_A))]
+    with platform.db.begin() as conn:
+        assert conn.execute(
+            select(grant_forecast.c.month).where(grant_forecast.c.grant_id == _id("G4"))
+        ).all()
+        conn.execute(delete(grant_revision).where(grant_revision.c.grant_id == _id("G4")))
+        conn.execute(delete(grant_award).where(grant_award.c.id == _id("G4")))
+    with platform.db.connect() as conn:
+        left = conn.execute(
+            select(grant_forecast.c.month).where(grant_forecast.c.grant_id == _id("G4"))
+        ).all()
+        basis = conn.execute(
+            select(grant_forecast_basis.c.grant_id).where(
+                grant_forecast_basis.c.grant_id == _id("G4")
+            )
+        ).all()
+    assert left == [] and basis == []
+    after = lines(finance.get("/api/budget", year=2030).json())[("5.28.21", str(UNIT_A))]
+    assert Decimal(before["committed"]) - Decimal(after["committed"]) == Decimal("3100.00")

@@ -67,6 +67,7 @@ def upgrade() -> None:
             ["grant_id"],
             ["grant_award.id"],
             name=op.f("fk_grant_forecast_basis_grant_id_grant_award"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("grant_id", name=op.f("pk_grant_forecast_basis")),
     )
@@ -76,7 +77,10 @@ def upgrade() -> None:
         sa.Column("month", sa.Date(), nullable=False),
         sa.Column("amount", sa.Numeric(12, 2), nullable=False),
         sa.ForeignKeyConstraint(
-            ["grant_id"], ["grant_award.id"], name=op.f("fk_grant_forecast_grant_id_grant_award")
+            ["grant_id"],
+            ["grant_award.id"],
+            name=op.f("fk_grant_forecast_grant_id_grant_award"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("grant_id", "month", name=op.f("pk_grant_forecast")),
     )
