@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -26,6 +27,7 @@ from tests.browser.test_security import violations
 from tests.harness.platform import Platform
 
 M = "904"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 UNIT = uuid.UUID("7a0d1b2c-3e4f-4a5b-8c6d-9e0f1a2b3c4d")
 
 
@@ -80,6 +82,7 @@ def test_a_leader_sets_a_budget_and_drills_down_to_a_grant(
     expect(page.get_by_role("status")).to_contain_text("Budgettet er gemt.")
     line = table.locator("tr[data-funktion='5.28.21']")
     expect(line.locator("[data-felt='budget']")).to_have_text("1.234.567,50")
+    page.screenshot(path=str(SCREENSHOTS / "budget.png"), full_page=True)
     # An amount that is not one says so.
     page.get_by_label("Budget (kr.)").fill("en million")
     page.get_by_role("button", name="Gem budget").click()
@@ -115,6 +118,7 @@ def test_the_figures_show_now_and_baseline_with_charts_and_csv(
     comparison = page.locator("#sammenligning-tabel")
     expect(comparison.get_by_role("row").filter(has_text="Åbne sager")).to_be_visible()
     expect(page.locator("canvas[data-chart][data-drawn='true']")).to_have_count(5)
+    page.screenshot(path=str(SCREENSHOTS / "noegletal.png"), full_page=True)
     with page.expect_download() as download:
         page.locator("a[href='/noegletal/csv/forbrug-pr-barn.csv']").click()
     text = open(download.value.path(), encoding="utf-8-sig").read()
