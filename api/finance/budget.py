@@ -564,3 +564,23 @@ def units_for(conn: Connection, principal: Principal) -> list[tuple[uuid.UUID, s
     if not principal.roles & WHOLE_MUNICIPALITY:
         query = query.where(org_unit.c.id == principal.org_unit_id)
     return [(r.id, r.name) for r in conn.execute(query.order_by(org_unit.c.name))]
+
+
+def main() -> int:
+    """`python -m api.finance.budget`: compute every municipality's stale grant projections now
+    (after a large import or at go-live), so the first budget page need not."""
+    from api.db import make_engine
+    from api.org.tables import municipality
+    from api.settings import get_settings
+
+    engine = make_engine(get_settings())
+    with engine.connect() as conn:
+        ids = [r.id for r in conn.execute(select(municipality.c.id).order_by(municipality.c.id))]
+    for municipality_id in ids:
+        with engine.begin() as conn:
+            print(f"{municipality_id}: {refresh(conn, municipality_id)} grants computed")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
