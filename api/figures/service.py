@@ -60,6 +60,11 @@ def month_range(as_of: date, months: int = MONTHS) -> list[date]:
     return [add_months(last, -n) for n in range(months - 1, -1, -1)]
 
 
+def complete_months(as_of: date) -> list[date]:
+    """The 12 whole months before `as_of`'s: the month under way is not paid yet."""
+    return month_range(add_months(month_of(as_of), -1))
+
+
 def caseload(
     conn: Connection, municipality_id: str, units: Sequence[uuid.UUID] | None, as_of: date
 ) -> list[dict[str, Any]]:
@@ -120,8 +125,9 @@ def deadline_compliance(
 def spend_per_team_month(
     conn: Connection, municipality_id: str, units: Sequence[uuid.UUID] | None, as_of: date
 ) -> list[dict[str, Any]]:
-    """Posted spend per team and month, the 12 months up to `as_of`'s (zeros included)."""
-    months = month_range(as_of)
+    """Posted spend per team and month, the 12 whole months before `as_of`'s (zeros
+    included)."""
+    months = complete_months(as_of)
     names = unit_names(conn, municipality_id)
     rows = conn.execute(
         select(
@@ -167,9 +173,9 @@ def spend_per_month(per_team: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def spend_per_child(
     conn: Connection, municipality_id: str, units: Sequence[uuid.UUID] | None, as_of: date
 ) -> list[dict[str, Any]]:
-    """Per indsats type over the 12 months up to `as_of`'s: posted spend, the children it was
-    paid for, and the spend per child."""
-    months = month_range(as_of)
+    """Per indsats type over the 12 whole months before `as_of`'s: posted spend, the children
+    it was paid for, and the spend per child."""
+    months = complete_months(as_of)
     rows = conn.execute(
         select(
             grant_award.c.indsats_type,

@@ -76,6 +76,8 @@ def comparison(view: dict[str, Any]) -> list[dict[str, Any]]:
     for r in now["compliance"]:
         b = before.get(r["key"], {}).get("percent")
         add(r["measure"], r["percent"], b, unit=" %")
+        if r["percent"] is None:
+            rows[-1]["now"] = "Ingen endnu"
 
     def mean(figures: dict[str, Any] | None) -> Any:
         if figures is None or not figures["spend_per_month"]:

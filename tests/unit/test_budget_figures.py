@@ -109,3 +109,10 @@ def test_an_expenditure_file_outside_its_xsd_is_refused(funktion: str) -> None:
 def test_a_negative_amount_is_refused() -> None:
     with pytest.raises(ContractViolation):
         expenditure_xml(_delivery(amount="-1.00"))
+
+
+def test_spend_is_shown_for_the_whole_months_before_this_one() -> None:
+    from api.figures.service import complete_months
+
+    months = complete_months(date(2026, 12, 5))
+    assert months[0] == date(2025, 12, 1) and months[-1] == date(2026, 11, 1)
