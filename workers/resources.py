@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, select
 
-from adapters.cpr import Address, CprClient, CprSettings, InvocationContext
+from adapters.cpr import Address, CprClient, InvocationContext
 from adapters.cpr.simulator import accepted_invocation_context
 from adapters.digitalpost import (
     Attachment,
@@ -23,6 +23,7 @@ from adapters.digitalpost import (
     kombit_token_provider,
 )
 from api.audit.adapters import adapter_audit
+from api.cases.cpr_lookup import cpr_client
 from api.cases.tables import case
 from api.cases.workflow import record_letter
 from api.clock import Clock
@@ -30,7 +31,6 @@ from api.db import make_engine
 from api.esdh.queue import queue_letter
 from api.org.tables import municipality
 from api.settings import Settings
-from api.sts import token_provider
 
 
 @dataclass
@@ -53,18 +53,7 @@ def init(settings: Settings) -> Resources:
     engine = make_engine(settings, pool_size=4)
     _current = Resources(
         engine=engine,
-        cpr=CprClient(
-            CprSettings(
-                endpoint=settings.cpr_endpoint,
-                variant=settings.cpr_variant,
-                invocation_context=(
-                    _invocation_context(settings) if settings.cpr_variant == "context" else None
-                ),
-                token_provider=token_provider(settings, "sf1520"),
-                timeout_seconds=settings.cpr_timeout_seconds,
-            ),
-            on_call=adapter_audit(engine, "sf1520"),
-        ),
+        cpr=cpr_client(settings, engine),
         mailbox=LocalMailbox(Path(settings.mailbox_dir), now=clock.now),
         ankestyrelsen_cvr=settings.ankestyrelsen_cvr,
         clock=clock,
@@ -114,18 +103,6 @@ def _digitalpost_context(settings: Settings) -> InvocationContext:
         user_system_uuid=settings.digitalpost_user_system_uuid or "",
         user_uuid=settings.digitalpost_user_uuid or "",
         service_uuid=settings.digitalpost_service_uuid or "",
-    )
-
-
-def _invocation_context(settings: Settings) -> InvocationContext:
-    """The municipality's service agreement, or the simulator's documented test context."""
-    if settings.cpr_service_agreement_uuid is None:
-        return accepted_invocation_context()
-    return InvocationContext(
-        service_agreement_uuid=settings.cpr_service_agreement_uuid,
-        user_system_uuid=settings.cpr_user_system_uuid or "",
-        user_uuid=settings.cpr_user_uuid or "",
-        service_uuid=settings.cpr_service_uuid or "",
     )
 
 

@@ -1,11 +1,14 @@
 """/underretninger/ny: a new underretning. First the child is found by CPR (a POST: the number
-never goes in a URL), and an existing case and its earlier reports show before anything is
-saved; an unborn child is found by the mother's CPR. Then the report is received through the
-intake API's own handler, and the caseworker lands on the case page.
+never goes in a URL): looked up in CPR (SF1520, the workers' client, each call audited) for the
+name, age and status, and an existing case and its earlier reports show before anything is
+saved; an unborn child is found by the mother's CPR. CPR not answering or not knowing the number
+does not stop the intake: the process identifies the child afterwards. Then the report is
+received through the intake API's own handler, and the caseworker lands on the case page.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -14,10 +17,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from adapters.cpr import CprClient, Person
+from adapters.errors import AdapterError, NotFound
+from api import clock
+from api.audit.adapters import audit_scope
 from api.cases.case_file import REPORTER_TYPES
 from api.cases.cpr import CprNumber
+from api.cases.cpr_lookup import cpr_client
 from api.cases.tables import case, person, underretning
 from api.deps import SettingsDep, UnitOfWork, require_roles
+from api.settings import Settings
 from api.underretninger.router import create_underretning
 from api.underretninger.schemas import UnderretningIn
 from api.web.case_data import full_name
@@ -92,9 +101,60 @@ def _known(uow: UnitOfWork, cpr: str, unborn: bool) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class CprAnswer:
+    """What CPR said about the number, for the page: "found", "not_found" or "unavailable"."""
+
+    state: str
+    name: str | None = None
+    age: int | None = None
+    dead: bool = False
+    missing: bool = False
+    protected: bool = False
+
+
+def _client(request: Request, settings: Settings) -> CprClient:
+    """One CPR client per app, built like the workers' (it parses the WSDL once)."""
+    client: CprClient | None = getattr(request.app.state, "intake_cpr", None)
+    if client is None:
+        client = cpr_client(settings, request.app.state.engine)
+        request.app.state.intake_cpr = client
+    return client
+
+
+def _answer(person: Person, today: Any) -> CprAnswer:
+    parts = (person.first_names, person.middle_name, person.last_name)
+    born = person.birth_date
+    age = None
+    if born is not None:
+        age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    return CprAnswer(
+        "found",
+        name=" ".join(p for p in parts if p) or person.addressing_name,
+        age=age,
+        dead=person.is_dead,
+        missing=person.is_missing,
+        protected=person.address_protected,
+    )
+
+
+def look_up(request: Request, settings: Settings, cpr: str) -> CprAnswer:
+    """The child (or the unborn child's mother) in CPR, before anything is saved."""
+    today = clock.current().now().astimezone(COPENHAGEN).date()
+    try:
+        with audit_scope("page:underretning-find"):
+            person = _client(request, settings).lookup(cpr, today=today)
+    except NotFound:
+        return CprAnswer("not_found")
+    except AdapterError:
+        return CprAnswer("unavailable")
+    return _answer(person, today)
+
+
 def _report_form(
     request: Request,
     uow: UnitOfWork,
+    settings: Settings,
     cpr: str,
     unborn: bool,
     values: dict[str, Any],
@@ -102,6 +162,7 @@ def _report_form(
     status_code: int = 200,
 ) -> Response:
     known = _known(uow, cpr, unborn)
+    answer = look_up(request, settings, cpr)
     uow.commit(status_code)
     return render(
         request,
@@ -113,6 +174,7 @@ def _report_form(
         reporter_types=REPORTER_TYPES,
         values=values,
         errors=errors,
+        cpr_answer=answer,
         **known,
     )
 
@@ -125,6 +187,7 @@ def _now_local() -> str:
 def find_child(
     request: Request,
     uow: PageUow,
+    settings: SettingsDep,
     hvem: Annotated[str, Form()] = "barn",
     cpr: Annotated[str, Form()] = "",
 ) -> Response:
@@ -144,7 +207,7 @@ def find_child(
             error=str(exc),
         )
     values = {"modtaget": _now_local(), "underretter": "professional"}
-    return _report_form(request, uow, number, unborn, values, {})
+    return _report_form(request, uow, settings, number, unborn, values, {})
 
 
 def _errors(exc: ValidationError) -> dict[str, str]:
@@ -223,7 +286,7 @@ def submit(
         for field, message in _errors(exc).items():
             errors.setdefault(field, message)
     if errors or data is None:
-        return _report_form(request, uow, number, unborn, values, errors, status_code=400)
+        return _report_form(request, uow, settings, number, unborn, values, errors, status_code=400)
     try:
         created = create_underretning(data, uow, settings)
     except HTTPException as exc:
@@ -231,5 +294,5 @@ def submit(
         # classification is not loaded).
         uow.conn.rollback()
         errors[""] = str(exc.detail)
-        return _report_form(request, uow, number, unborn, values, errors, exc.status_code)
+        return _report_form(request, uow, settings, number, unborn, values, errors, exc.status_code)
     return RedirectResponse(f"/sager/{created.case_id}?besked=underretning", status_code=303)

@@ -188,7 +188,8 @@ class Journey:
         )
         h.type("CPR-nummer", f"{child_cpr[:6]}-{child_cpr[6:]}", exact=True)
         h.click(self.page.get_by_role("button", name="Find barnet"))
-        expect(self.page.locator("#barnets-cpr")).to_be_visible()
+        # CPR's name and age for the number, before anything is typed about the report.
+        expect(self.page.locator("#barnets-cpr")).to_contain_text(re.compile(r"\d+ år"))
         # "Fagperson" and the time of receipt are already chosen: the report came in just now.
         expect(self.page.get_by_label("Fagperson", exact=True)).to_be_checked()
         h.type("Underretterens navn (valgfrit)", "Lærer Hanne Holm")

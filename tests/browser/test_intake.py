@@ -8,7 +8,9 @@ import re
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
+from api.audit.tables import audit_event
 from api.cases.tables import underretning
+from api.testdata.cpr import NOT_FOUND, PROTECTED_ADDRESS, TECHNICAL_FAULT
 from tests.browser.cases import looked_up, new_cpr, receive, record_requests
 from tests.browser.conftest import LogIn
 from tests.harness.api import ApiClient
@@ -19,6 +21,18 @@ def reports_on(platform: Platform, case_id: str) -> int:
     with platform.db.connect() as conn:
         return int(
             conn.execute(select(func.count()).where(underretning.c.case_id == case_id)).scalar_one()
+        )
+
+
+def cpr_lookups_from_the_page(platform: Platform) -> int:
+    with platform.db.connect() as conn:
+        return int(
+            conn.execute(
+                select(func.count()).where(
+                    audit_event.c.action == "adapter.sf1520.PersonLookup",
+                    audit_event.c.path == "page:underretning-find",
+                )
+            ).scalar_one()
         )
 
 
@@ -112,3 +126,50 @@ def test_an_unborn_child_is_received_on_the_mothers_cpr(
     expect(link).to_have_attribute("href", case_path)
     expect(page.locator("#tidligere-underretninger")).to_contain_text("aktivt misbrug")
     assert not [u for u in urls if mother in u or mother[:6] in u]
+
+
+def test_a_new_child_is_looked_up_in_cpr_before_saving(
+    signed_in: LogIn, base_url: str, caseworker_api: ApiClient, platform: Platform
+) -> None:
+    """The name and age come from CPR on the find step, with an audit row for the call; the case
+    the intake then makes knows the same child."""
+    cpr = new_cpr()
+    page = signed_in("caseworker")
+    urls = record_requests(page)
+    before = cpr_lookups_from_the_page(platform)
+    find(page, base_url, cpr)
+    expect(page.locator("#ingen-sag")).to_be_visible()
+    shown = page.locator("#barnets-cpr")
+    expect(shown).to_contain_text(re.compile(r"· \S.*, \d+ år"))
+    expect(page.locator("#cpr-status")).to_have_count(0)
+    assert cpr_lookups_from_the_page(platform) == before + 1
+    page.get_by_label("Privatperson").check()
+    page.get_by_label("Bekymringen").fill("Naboen hører råb og gråd fra lejligheden om natten.")
+    page.get_by_role("button", name="Modtag underretning").click()
+    expect(page).to_have_url(re.compile(r"/sager/[0-9a-f-]{36}"))
+    case_id = page.url.removeprefix(base_url).split("?")[0].removeprefix("/sager/")
+    child = looked_up(caseworker_api, case_id)["child"]
+    assert f"· {child['name']}, {child['age']} år" in shown_text(page, base_url, cpr)
+    assert not [u for u in urls if cpr in u or cpr[:6] in u]
+
+
+def shown_text(page: Page, base_url: str, cpr: str) -> str:
+    find(page, base_url, cpr)
+    return page.locator("#barnets-cpr").inner_text()
+
+
+def test_cpr_not_knowing_the_number_or_not_answering_does_not_stop_the_intake(
+    signed_in: LogIn, base_url: str
+) -> None:
+    page = signed_in("caseworker")
+    find(page, base_url, NOT_FOUND)
+    expect(page.locator("#cpr-status")).to_contain_text("CPR kender ikke nummeret")
+    expect(page.get_by_role("button", name="Modtag underretning")).to_be_enabled()
+
+    find(page, base_url, PROTECTED_ADDRESS)
+    expect(page.locator("#cpr-status")).to_contain_text("adressebeskyttelse")
+
+    # (Not received here: the case's own CPR job would fail into an incident.)
+    find(page, base_url, TECHNICAL_FAULT)
+    expect(page.locator("#cpr-status")).to_contain_text("CPR svarer ikke lige nu")
+    expect(page.get_by_role("button", name="Modtag underretning")).to_be_enabled()
