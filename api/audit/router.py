@@ -33,12 +33,13 @@ def case_audit(uow: UnitOfWork, case_id: uuid.UUID) -> dict[str, Any]:
     """The case's log for a leader or auditor; raises 403 for other roles, 404 out of scope."""
     require_roles(uow, *VIEW_ROLES)
     row = case_in_scope(uow, case_id)
+    head = views.chain_head(uow.conn, row.id)
     return {
         "case_id": str(row.id),
         "case_number": row.case_number,
-        "head": views.chain_head(uow.conn, row.id),
+        "head": head,
         "shown": views.ENTRIES_SHOWN,
-        "entries": views.case_entries(uow.conn, row.id),
+        "entries": views.case_entries(uow.conn, row.id, head),
     }
 
 

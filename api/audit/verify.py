@@ -93,6 +93,10 @@ def check_link(link: Any, expected_seq: int, prev_hash: str) -> str | None:
 
 
 def verify(conn: Connection) -> Report:
+    """Every chain, from one snapshot: on a running system rows keep coming, and heads and links
+    read at different moments would disagree. A caller already in a transaction brings its own."""
+    if not conn.in_transaction():
+        conn.execution_options(isolation_level="REPEATABLE READ")
     report = Report()
     heads = {row.chain_key: row for row in conn.execute(select(audit_chain_head))}
     ends: dict[str, tuple[int, str]] = {}

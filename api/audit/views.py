@@ -83,9 +83,15 @@ def label(action: str) -> str:
 
 
 def case_entries(
-    conn: Connection, case_id: uuid.UUID, limit: int = ENTRIES_SHOWN
+    conn: Connection,
+    case_id: uuid.UUID,
+    head: dict[str, Any] | None,
+    limit: int = ENTRIES_SHOWN,
 ) -> list[dict[str, Any]]:
-    """The case's audit rows, newest first: who, when, what, with their link in the chain."""
+    """The case's audit rows up to `head` (`chain_head`, read first, so the two agree while
+    rows keep coming), newest first: who, when, what, with their link in the chain."""
+    if head is None:
+        return []
     rows = conn.execute(
         select(
             audit_chain.c.seq,
@@ -95,7 +101,7 @@ def case_entries(
         )
         .join(audit_event, audit_event.c.id == audit_chain.c.event_id)
         .outerjoin(app_user, app_user.c.id == audit_event.c.user_id)
-        .where(audit_chain.c.chain_key == case_chain(case_id))
+        .where(audit_chain.c.chain_key == case_chain(case_id), audit_chain.c.seq <= head["seq"])
         .order_by(audit_chain.c.seq.desc())
         .limit(limit)
     ).all()
@@ -175,17 +181,19 @@ def export(conn: Connection, case_ids: list[uuid.UUID]) -> dict[str, Any]:
     chains = []
     for case_id in case_ids:
         key = case_chain(case_id)
+        # The head first, and the rows up to it: a consistent chain while rows keep coming.
+        head = chain_head(conn, case_id)
         rows = conn.execute(
             select(audit_chain.c.seq, audit_chain.c.prev_hash, audit_chain.c.hash, audit_event)
             .join(audit_event, audit_event.c.id == audit_chain.c.event_id)
-            .where(audit_chain.c.chain_key == key)
+            .where(audit_chain.c.chain_key == key, audit_chain.c.seq <= (head or {"seq": 0})["seq"])
             .order_by(audit_chain.c.seq)
         ).all()
         chains.append(
             {
                 "chain_key": key,
                 "case_id": str(case_id),
-                "head": chain_head(conn, case_id),
+                "head": head,
                 "rows": [
                     {
                         "seq": r.seq,

@@ -191,6 +191,34 @@ def test_concurrent_appends_to_one_case_keep_one_valid_chain(platform: Platform)
     assert len(links_b) == 40
 
 
+def test_verify_sees_one_snapshot_while_rows_keep_coming(platform: Platform) -> None:
+    """Heads and links read at different moments would disagree on a running system."""
+    case_id = uuid.uuid4()
+    engine = create_engine(platform.endpoints.database_url, pool_size=4, max_overflow=0)
+    done = threading.Event()
+
+    def append() -> None:
+        while not done.is_set():
+            with engine.begin() as conn:
+                conn.execute(insert(audit_event).values(**audit_row([case_id])))
+
+    threads = [threading.Thread(target=append) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    try:
+        for _ in range(5):
+            with platform.db.connect() as conn:
+                found = verify(conn).breaks.get(case_chain(case_id))
+            assert found is None, found
+    finally:
+        done.set()
+        for thread in threads:
+            thread.join()
+        engine.dispose()
+    with platform.db.connect() as conn:
+        assert len(assert_chain_valid(conn, str(case_id))) > 5
+
+
 @pytest.mark.parametrize(
     "statement",
     [

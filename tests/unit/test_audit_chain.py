@@ -161,3 +161,46 @@ def test_check_link_names_what_is_wrong() -> None:
 def test_a_break_names_the_case_link_and_row() -> None:
     text = Break(f"case:{CASE_A}", 7, 1234, "hash mismatch").describe()
     assert str(CASE_A) in text and "link 7" in text and "audit row 1234" in text
+
+
+def test_the_log_says_in_danish_who_read_and_who_changed() -> None:
+    from api.audit.views import kind, label
+
+    assert (kind("GET", "leader"), label("read_case")) == ("Læste", "Åbnede sagen")
+    assert kind("POST", "caseworker") == "Ændrede"
+    assert kind("SOAP", "system") == kind("POST", "system:dst") == "Systemet"
+    assert label("adapter.cpr.PersonLookup") == "Kald til CPR"
+    assert label("some_new_route") == "some_new_route"
+
+
+def test_the_csv_export_carries_lists_as_json_nulls_as_empty_and_the_head() -> None:
+    import csv
+    import io
+
+    from api.audit.views import as_csv
+
+    row_ = {
+        "seq": 1,
+        "prev_hash": GENESIS,
+        "hash": "ab" * 32,
+        "id": 42,
+        "at": "2026-12-05T19:00:01.000250Z",
+        "user_id": None,
+        "username": "æ,ø\nå",
+        "roles": ["caseworker"],
+        "municipality_id": "901",
+        "action": "read_case",
+        "method": "GET",
+        "path": "/api/cases/x",
+        "status_code": 200,
+        "case_ids": [str(CASE_A)],
+    }
+    data = {
+        "chains": [
+            {"chain_key": f"case:{CASE_A}", "head": {"seq": 1, "hash": "ab" * 32}, "rows": [row_]}
+        ]
+    }
+    (parsed,) = list(csv.DictReader(io.StringIO(as_csv(data))))
+    assert parsed["user_id"] == "" and parsed["username"] == "æ,ø\nå"
+    assert parsed["case_ids"] == f'["{CASE_A}"]' and parsed["head_hash"] == parsed["hash"]
+    assert parsed["chain_key"] == f"case:{CASE_A}" and parsed["seq"] == "1"
