@@ -43,6 +43,7 @@ from sqlalchemy.exc import DBAPIError
 
 from api.admin.service import record
 from api.admin.tables import case_restriction
+from api.audit.tables import audit_event
 from api.auth.principal import Principal
 from api.cases.tables import (
     advis,
@@ -461,6 +462,20 @@ def retain_case(
             else:
                 raw = purge_engine_history(conn, run_id, c.case_id)
                 ACTIONS[rule.action](conn, c.case_id)
+                # The case's audit trail ends with what retention did to it.
+                conn.execute(
+                    insert(audit_event).values(
+                        user_id=None,
+                        username="system",
+                        roles=["system"],
+                        municipality_id=c.municipality_id,
+                        action=f"retention.{rule.action}",
+                        method="JOB",
+                        path="job:retention.run",
+                        status_code=200,
+                        case_ids=[c.case_id],
+                    )
+                )
                 outcome = Outcome(c.case_id, rule.id, rule.action, "done", raw_records=raw)
             _report(conn, run_id, c, rule, outcome, now)
             return outcome

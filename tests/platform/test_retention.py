@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
+from api.audit.tables import audit_event
 from api.cases.tables import case, form_document, person, statistics_event, underretning
 from api.esdh.tables import journal_note
 from api.projector import tables as rm
@@ -82,6 +83,20 @@ def mentions(platform: Platform, case_id: str) -> dict[str, int]:
                 .where(rm.process_instance.c.case_id == uuid.UUID(case_id))
             ).scalar_one(),
         }
+
+
+def retention_audit(platform: Platform, case_id: str) -> list[str]:
+    """The audit rows retention wrote for the case (as the system user)."""
+    with platform.db.connect() as conn:
+        return list(
+            conn.execute(
+                select(audit_event.c.action).where(
+                    audit_event.c.case_ids.contains([uuid.UUID(case_id)]),
+                    audit_event.c.action.like("retention.%"),
+                    audit_event.c.username == "system",
+                )
+            ).scalars()
+        )
 
 
 def count(platform: Platform, table: Any, case_id: str) -> int:
@@ -214,6 +229,8 @@ def test_a_run_deletes_and_anonymises_due_cases_everywhere_and_reports_them(
             .where(raw_record_purge.c.case_id == uuid.UUID(deleted))
         ).scalar_one()
     assert purged > 0
+    assert retention_audit(platform, deleted) == ["retention.delete"]
+    assert retention_audit(platform, anonymised) == ["retention.anonymise"]
 
     # Anonymised: the case and its statistics stay, without anyone in it.
     kept = case_row(platform, anonymised)
@@ -334,6 +351,7 @@ def test_a_case_the_database_refuses_is_left_whole_and_becomes_an_incident(
         assert count(platform, journal_note, refused) == notes
         assert count(platform, form_document, refused) > 0
         assert mentions(platform, refused) == before
+        assert retention_audit(platform, refused) == []
         failed = [r for r in report(leader, key) if r["case_id"] == refused]
         assert failed and {r["outcome"] for r in failed} == {"failed"}
         assert failed[0]["detail"] == "RaiseException (SQLSTATE P0001)"
@@ -344,6 +362,7 @@ def test_a_case_the_database_refuses_is_left_whole_and_becomes_an_incident(
     finished(platform, key)
     assert case_row(platform, refused) is None
     assert mentions(platform, refused) == {"raw_record": 0, "variable": 0, "process_instance": 0}
+    assert retention_audit(platform, refused) == ["retention.delete"]
     outcomes = [r["outcome"] for r in report(leader, key) if r["case_id"] == refused]
     assert outcomes[-1] == "done" and set(outcomes[:-1]) == {"failed"}
 
