@@ -276,8 +276,10 @@ def record_answer(
     )
 
 
-def deliveries_view(conn: Connection, limit: int = 50) -> list[dict[str, Any]]:
-    """The latest deliveries, newest first, without their files."""
+def deliveries_view(
+    conn: Connection, municipality_id: str, limit: int = 50
+) -> list[dict[str, Any]]:
+    """The municipality's latest deliveries, newest first, without their files."""
     rows = conn.execute(
         select(
             dst_delivery.c.delivery_id,
@@ -288,6 +290,7 @@ def deliveries_view(conn: Connection, limit: int = 50) -> list[dict[str, Any]]:
             dst_delivery.c.created_at,
             dst_delivery.c.answered_at,
         )
+        .where(dst_delivery.c.municipality_id == municipality_id)
         .order_by(dst_delivery.c.created_at.desc())
         .limit(limit)
     )

@@ -19,10 +19,10 @@ START_MESSAGE = "dst-levering-start"
 
 @router.get("/leveringer")
 def list_deliveries(uow: Uow) -> list[dict[str, Any]]:
-    """The latest deliveries, newest first: status (sent, accepted, rejected), DST's reason,
-    how many events. No personal data."""
+    """The latest deliveries of the caller's municipality, newest first: status (sent,
+    accepted, rejected), DST's reason, how many events. No personal data."""
     require_roles(uow, "operator")
-    found = deliveries_view(uow.conn)
+    found = deliveries_view(uow.conn, uow.principal.municipality_id)
     uow.commit()
     return found
 

@@ -57,9 +57,10 @@ def revise_grant(grant_id: uuid.UUID, data: RevisionIn, uow: Uow) -> dict[str, A
     case_id = uow.conn.execute(
         select(grant_award.c.case_id).where(grant_award.c.id == grant_id)
     ).scalar()
-    if case_id is None:
+    # A grant on a case outside the caller's scope is answered as one that does not exist.
+    if case_id is None or get_case(uow.conn, uow.principal, case_id) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Bevillingen findes ikke")
-    _case(uow, case_id)
+    uow.touch([case_id])
     try:
         number = grants.revise(
             uow.conn,

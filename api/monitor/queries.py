@@ -1,6 +1,7 @@
 """The operators' reads of the read model: definitions with counts, instances and incidents with
-filters and keyset paging (newest first by key), scoped to the operator's municipality through
-each instance's case. Ids and states only: no personal data."""
+filters and keyset paging (newest first by key), scoped to the operator's municipality and KLE
+constraint through each instance's case (`Principal.technical_scope`). Ids and states only: no
+personal data."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, exists, func, select
+from sqlalchemy import ColumnElement, Connection, Select, exists, func, select
 
 from api.cases.tables import case
 from api.projector import tables as rm
@@ -42,12 +43,10 @@ class InstanceFilter:
         }
 
 
-def _in_municipality(municipality_id: str) -> Any:
-    return exists(
-        select(case.c.id).where(
-            case.c.id == pi.c.case_id, case.c.municipality_id == municipality_id
-        )
-    )
+def _in_scope(scope: ColumnElement[bool]) -> Any:
+    """The instance's case is in `scope`, a predicate on the case table: the caller's
+    `Principal.technical_scope()` (municipality and KLE)."""
+    return exists(select(case.c.id).where(case.c.id == pi.c.case_id, scope))
 
 
 def _active_incident() -> Any:
@@ -66,9 +65,9 @@ def _equal(stmt: Select[Any], pairs: list[tuple[Any, Any]]) -> Select[Any]:
     return stmt
 
 
-def _where(stmt: Select[Any], municipality_id: str, f: InstanceFilter) -> Select[Any]:
+def _where(stmt: Select[Any], scope: ColumnElement[bool], f: InstanceFilter) -> Select[Any]:
     stmt = _equal(
-        stmt.where(_in_municipality(municipality_id)),
+        stmt.where(_in_scope(scope)),
         [
             (pi.c.bpmn_process_id, f.process),
             (pi.c.version, f.version),
@@ -97,7 +96,7 @@ def _where(stmt: Select[Any], municipality_id: str, f: InstanceFilter) -> Select
 
 def list_instances(
     conn: Connection,
-    municipality_id: str,
+    scope: ColumnElement[bool],
     f: InstanceFilter,
     after: int | None = None,
     limit: int = PAGE_DEFAULT,
@@ -120,7 +119,7 @@ def list_instances(
             pi.c.parent_process_instance_key,
             incidents.label("incidents"),
         ),
-        municipality_id,
+        scope,
         f,
     )
     if after is not None:
@@ -148,18 +147,20 @@ def list_instances(
     }
 
 
-def count_instances(conn: Connection, municipality_id: str, f: InstanceFilter) -> int:
-    stmt = _where(select(func.count()).select_from(pi), municipality_id, f)
+def count_instances(conn: Connection, scope: ColumnElement[bool], f: InstanceFilter) -> int:
+    stmt = _where(select(func.count()).select_from(pi), scope, f)
     return int(conn.execute(stmt).scalar_one())
 
 
-def instance_keys(conn: Connection, municipality_id: str, f: InstanceFilter, cap: int) -> list[int]:
-    stmt = _where(select(pi.c.process_instance_key), municipality_id, f)
+def instance_keys(
+    conn: Connection, scope: ColumnElement[bool], f: InstanceFilter, cap: int
+) -> list[int]:
+    stmt = _where(select(pi.c.process_instance_key), scope, f)
     rows = conn.execute(stmt.order_by(pi.c.process_instance_key.desc()).limit(cap)).scalars()
     return [int(k) for k in rows]
 
 
-def definitions(conn: Connection, municipality_id: str) -> list[dict[str, Any]]:
+def definitions(conn: Connection, scope: ColumnElement[bool]) -> list[dict[str, Any]]:
     """Every deployed version, with its instances of the municipality by state and how many
     have an open incident."""
     counts = (
@@ -169,14 +170,14 @@ def definitions(conn: Connection, municipality_id: str) -> list[dict[str, Any]]:
             func.count().filter(pi.c.state == "COMPLETED").label("completed"),
             func.count().filter(pi.c.state == "TERMINATED").label("terminated"),
         )
-        .where(_in_municipality(municipality_id))
+        .where(_in_scope(scope))
         .group_by(pi.c.process_definition_key)
     )
     counts_sq = counts.subquery()
     with_incident = (
         select(pi.c.process_definition_key, func.count(func.distinct(inc.c.process_instance_key)))
         .join(inc, inc.c.process_instance_key == pi.c.process_instance_key)
-        .where(inc.c.state == "ACTIVE", _in_municipality(municipality_id))
+        .where(inc.c.state == "ACTIVE", _in_scope(scope))
         .group_by(pi.c.process_definition_key)
     )
     incidents: dict[int, int] = dict(conn.execute(with_incident).tuples().all())
@@ -223,12 +224,12 @@ class IncidentFilter:
         return {k: v for k, v in self.__dict__.items() if v is not None}
 
 
-def _incident_query(columns: Any, municipality_id: str, f: IncidentFilter) -> Select[Any]:
+def _incident_query(columns: Any, scope: ColumnElement[bool], f: IncidentFilter) -> Select[Any]:
     stmt = (
         select(columns)
         .select_from(inc)
         .join(pi, pi.c.process_instance_key == inc.c.process_instance_key)
-        .where(_in_municipality(municipality_id), inc.c.state == f.state)
+        .where(_in_scope(scope), inc.c.state == f.state)
     )
     return _equal(
         stmt,
@@ -259,12 +260,12 @@ def incident_json(r: Any) -> dict[str, Any]:
 
 def list_incidents(
     conn: Connection,
-    municipality_id: str,
+    scope: ColumnElement[bool],
     f: IncidentFilter,
     after: int | None = None,
     limit: int = PAGE_DEFAULT,
 ) -> dict[str, Any]:
-    stmt = _incident_query(inc, municipality_id, f)
+    stmt = _incident_query(inc, scope, f)
     if after is not None:
         stmt = stmt.where(inc.c.incident_key < after)
     rows = conn.execute(stmt.order_by(inc.c.incident_key.desc()).limit(limit + 1)).all()
@@ -276,28 +277,28 @@ def list_incidents(
 
 
 def incidents_for_batch(
-    conn: Connection, municipality_id: str, f: IncidentFilter, cap: int
+    conn: Connection, scope: ColumnElement[bool], f: IncidentFilter, cap: int
 ) -> list[Any]:
-    stmt = _incident_query(inc, municipality_id, f)
+    stmt = _incident_query(inc, scope, f)
     return list(conn.execute(stmt.order_by(inc.c.incident_key.desc()).limit(cap)).all())
 
 
-def count_incidents(conn: Connection, municipality_id: str, f: IncidentFilter) -> int:
-    return int(conn.execute(_incident_query(func.count(), municipality_id, f)).scalar_one())
+def count_incidents(conn: Connection, scope: ColumnElement[bool], f: IncidentFilter) -> int:
+    return int(conn.execute(_incident_query(func.count(), scope, f)).scalar_one())
 
 
-def scoped_instance(conn: Connection, municipality_id: str, key: int) -> Any:
+def scoped_instance(conn: Connection, scope: ColumnElement[bool], key: int) -> Any:
     """The instance if it belongs to a case of the municipality, else None."""
     return conn.execute(
-        select(pi).where(pi.c.process_instance_key == key, _in_municipality(municipality_id))
+        select(pi).where(pi.c.process_instance_key == key, _in_scope(scope))
     ).first()
 
 
-def scoped_incident(conn: Connection, municipality_id: str, key: int) -> Any:
+def scoped_incident(conn: Connection, scope: ColumnElement[bool], key: int) -> Any:
     return conn.execute(
         select(inc)
         .join(pi, pi.c.process_instance_key == inc.c.process_instance_key)
-        .where(inc.c.incident_key == key, _in_municipality(municipality_id))
+        .where(inc.c.incident_key == key, _in_scope(scope))
     ).first()
 
 

@@ -70,14 +70,14 @@ def _answer(
 
 
 def _instance(uow: UnitOfWork, key: int) -> Any:
-    row = q.scoped_instance(uow.conn, uow.principal.municipality_id, key)
+    row = q.scoped_instance(uow.conn, uow.principal.technical_scope(), key)
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=INSTANCE_NOT_FOUND)
     return row
 
 
 def _incident(uow: UnitOfWork, key: int) -> Any:
-    row = q.scoped_incident(uow.conn, uow.principal.municipality_id, key)
+    row = q.scoped_incident(uow.conn, uow.principal.technical_scope(), key)
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=INCIDENT_NOT_FOUND)
     return row
@@ -85,7 +85,7 @@ def _incident(uow: UnitOfWork, key: int) -> Any:
 
 @router.get("/api/processes/definitions")
 def list_definitions(uow: Operator) -> list[dict[str, Any]]:
-    result = q.definitions(uow.conn, uow.principal.municipality_id)
+    result = q.definitions(uow.conn, uow.principal.technical_scope())
     uow.commit()
     return result
 
@@ -97,7 +97,7 @@ def list_instances(
     after: int | None = None,
     limit: Annotated[int, Query(ge=1, le=q.PAGE_MAX)] = q.PAGE_DEFAULT,
 ) -> dict[str, Any]:
-    page = q.list_instances(uow.conn, uow.principal.municipality_id, f.to_filter(), after, limit)
+    page = q.list_instances(uow.conn, uow.principal.technical_scope(), f.to_filter(), after, limit)
     uow.commit()
     return page
 
@@ -120,7 +120,7 @@ def list_incidents(
     limit: Annotated[int, Query(ge=1, le=q.PAGE_MAX)] = q.PAGE_DEFAULT,
 ) -> dict[str, Any]:
     flt = q.IncidentFilter(**f.model_dump(), state=state)
-    page = q.list_incidents(uow.conn, uow.principal.municipality_id, flt, after, limit)
+    page = q.list_incidents(uow.conn, uow.principal.technical_scope(), flt, after, limit)
     uow.commit()
     return page
 
@@ -153,14 +153,14 @@ def _preview_or_conflict(count: int, expected: int | None) -> JSONResponse | Non
 
 @router.post("/api/incidents/batch/retry")
 def batch_retry(body: BatchRetryIn, uow: Operator, settings: SettingsDep) -> JSONResponse:
-    municipality = uow.principal.municipality_id
+    scope = uow.principal.technical_scope()
     flt = IncidentFilterIn(**body.model_dump(include=set(IncidentFilterIn.model_fields)))
     f = flt.to_filter()
-    early = _preview_or_conflict(q.count_incidents(uow.conn, municipality, f), body.expected_count)
+    early = _preview_or_conflict(q.count_incidents(uow.conn, scope, f), body.expected_count)
     if early is not None:
         uow.commit(early.status_code)
         return early
-    incidents = q.incidents_for_batch(uow.conn, municipality, f, BATCH_MAX)
+    incidents = q.incidents_for_batch(uow.conn, scope, f, BATCH_MAX)
     result = act.Result("batch-retry", {"filter": f.as_json(), "retries": body.retries})
     with commands(settings.zeebe_gateway) as cmd:
         for incident in incidents:
@@ -206,15 +206,15 @@ class BatchCancelIn(InstanceFilterIn):
 
 @router.post("/api/processes/instances/batch/cancel")
 def batch_cancel(body: BatchCancelIn, uow: Operator, settings: SettingsDep) -> JSONResponse:
-    municipality = uow.principal.municipality_id
+    scope = uow.principal.technical_scope()
     data = body.model_dump(include=set(InstanceFilterIn.model_fields))
     data["state"] = "ACTIVE"  # only running instances can be cancelled
     f = q.InstanceFilter(**data)
-    early = _preview_or_conflict(q.count_instances(uow.conn, municipality, f), body.expected_count)
+    early = _preview_or_conflict(q.count_instances(uow.conn, scope, f), body.expected_count)
     if early is not None:
         uow.commit(early.status_code)
         return early
-    keys = q.instance_keys(uow.conn, municipality, f, BATCH_MAX)
+    keys = q.instance_keys(uow.conn, scope, f, BATCH_MAX)
     result = act.Result("batch-cancel", {"filter": f.as_json()})
     with commands(settings.zeebe_gateway) as cmd:
         for key in keys:

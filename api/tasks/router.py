@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, HTTPException, Query, Request, status
 from pydantic import BaseModel
 
-from api.deps import UnitOfWork, Uow
+from api.deps import UnitOfWork, Uow, require_roles
 from api.engine.user_tasks import (
     EngineUnavailable,
     EngineUncertain,
@@ -87,6 +87,7 @@ def list_tasks(
 
 @router.post("/{task_id}/claim", response_model=TaskOut)
 def claim_task(task_id: int, uow: Uow, request: Request) -> TaskOut:
+    _workers_only(uow)
     task = _task_in_scope(uow, task_id)
     _refuse_if_involved(uow, task)
     try:
@@ -103,6 +104,7 @@ def claim_task(task_id: int, uow: Uow, request: Request) -> TaskOut:
 
 @router.post("/{task_id}/unclaim", response_model=TaskOut)
 def unclaim_task(task_id: int, uow: Uow, request: Request) -> TaskOut:
+    _workers_only(uow)
     task = _task_in_scope(uow, task_id)
     if task.assignee not in (None, uow.principal.username) and not uow.principal.has("team_leader"):
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Kun den tildelte eller en leder")
@@ -140,6 +142,7 @@ def complete_task(
     task_id: int, uow: Uow, request: Request, data: Annotated[dict[str, Any], Body()]
 ) -> None:
     """Validate against the exact form, save the document, then complete with routing only."""
+    _workers_only(uow)
     task = _task_in_scope(uow, task_id)
     prior = service.saved_document(uow.conn, task.key)
     # A submission of this user whose completion the engine did not confirm (EngineUncertain):
@@ -204,6 +207,13 @@ INVOLVED = (
     "Genvurderingen skal foretages af en medarbejder, der ikke tidligere har arbejdet på sagen "
     "(barnets lov § 137)"
 )
+
+
+def _workers_only(uow: UnitOfWork) -> None:
+    """Tasks are worked by caseworkers and team leaders (the duty and leader groups); auditors
+    and finance read tasks in their scope but do not claim or complete them. Checked before the
+    task is looked up, so the answer says nothing about whether it exists."""
+    require_roles(uow, "caseworker", "team_leader")
 
 
 def _refuse_if_involved(uow: UnitOfWork, task: Task) -> None:

@@ -18,8 +18,17 @@ def create_underretning(
     data: UnderretningIn, uow: Uow, settings: SettingsDep
 ) -> UnderretningCreated:
     """Receive an underretning: case and report are written with the queued engine start.
-    503 while the KLE subject is not in the classification loaded from SF1510."""
+    403 when the caller's KLE constraint does not cover the intake's KLE subject; 503 while the
+    subject is not in the classification loaded from SF1510."""
     require_roles(uow, "caseworker", "team_leader")
+    if not uow.principal.covers_kle(settings.underretning_kle_subject):
+        # The case would be filed where the caller's KLE constraint does not reach: they could
+        # not see it afterwards. Refused on the caller's rights alone, whatever the child.
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            detail=f"Dine rettigheder omfatter ikke KLE-emnet {settings.underretning_kle_subject}, "
+            "som underretninger journaliseres under",
+        )
     try:
         received = receive(
             uow.conn, uow.principal, data, kle_subject=settings.underretning_kle_subject

@@ -85,11 +85,11 @@ def monitor_page(request: Request, uow: PageUow) -> Response:
     params = dict(request.query_params)
     chosen, flt, problems = _criteria(params)
     after = params.get("efter")
-    municipality = uow.principal.municipality_id
+    scope = uow.principal.technical_scope()
     page = q.list_instances(
-        uow.conn, municipality, flt.to_filter(), int(after) if after and after.isdigit() else None
+        uow.conn, scope, flt.to_filter(), int(after) if after and after.isdigit() else None
     )
-    definitions = q.definitions(uow.conn, municipality)
+    definitions = q.definitions(uow.conn, scope)
     uow.commit()
     return render(
         request,
@@ -118,7 +118,7 @@ def _diagram(view: dict[str, Any]) -> dict[str, Any]:
 @router.get("/drift/instanser/{key}", response_class=HTMLResponse)
 def instance_page(key: int, request: Request, uow: PageUow) -> Response:
     _operator(uow)
-    instance = q.scoped_instance(uow.conn, uow.principal.municipality_id, key)
+    instance = q.scoped_instance(uow.conn, uow.principal.technical_scope(), key)
     if instance is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=api.INSTANCE_NOT_FOUND)
     view = instance_view(uow.conn, instance)
@@ -245,7 +245,7 @@ async def migrate(key: int, request: Request, uow: PageUow) -> Response:
 @router.post("/drift/haendelser/{incident}/{action}", dependencies=[Csrf])
 def incident_action(incident: int, action: str, request: Request, uow: PageUow) -> Response:
     _operator(uow)
-    row = q.scoped_incident(uow.conn, uow.principal.municipality_id, incident)
+    row = q.scoped_incident(uow.conn, uow.principal.technical_scope(), incident)
     if row is None or action not in ("genforsoeg", "loes"):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=api.INCIDENT_NOT_FOUND)
     settings = request.app.state.settings

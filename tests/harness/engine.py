@@ -44,6 +44,9 @@ class Engine:
         response = self._run(self.client.run_process(bpmn_process_id, variables or {}))
         return int(response.process_instance_key)
 
+    def cancel(self, process_instance_key: int) -> None:
+        self._run(self.client.cancel_process_instance(process_instance_key))
+
     def publish(
         self,
         name: str,

@@ -6,19 +6,35 @@ gets exactly the answer a non-existent case gets.
 
 from __future__ import annotations
 
+import contextlib
+import re
 import uuid
-from collections.abc import Iterator
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import insert, select, update
+from fastapi.routing import APIRoute
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from api.app import create_app
 from api.audit.tables import audit_event
-from api.cases.tables import case, case_access
-from api.demo.seed import user_id
+from api.auth.service import hash_password
+from api.auth.tables import user_kle
+from api.cases.tables import case, case_access, measure
+from api.demo.seed import unit_id, user_id
+from api.dst.tables import dst_delivery
+from api.finance.tables import grant_award, grant_revision
+from api.org.tables import app_user, org_unit, user_role
+from api.projector import tables as rm
+from api.settings import Settings
 from api.testdata.cpr import synthetic_cpr
+from api.web.session import COOKIE, CSRF_HEADER, csrf_token
 from tests.harness.api import ApiClient
 from tests.harness.platform import Platform
 from tests.harness.waiting import eventually
@@ -118,7 +134,8 @@ def test_case_task_and_instance_reads_are_scoped(
         assert form.status_code == 404
         assert client.get(f"/api/cases/{target['case_id']}/transfers").status_code == 404
         for action in ("claim", "unclaim", "complete"):
-            assert client.post(f"/api/tasks/{task_id}/{action}", {}).status_code == 404
+            # 403 for roles that do not work tasks, whatever the task.
+            assert client.post(f"/api/tasks/{task_id}/{action}", {}).status_code in (403, 404)
         now = datetime.now(UTC).isoformat()
         case_url = f"/api/cases/{target['case_id']}"
         writes = {
@@ -159,60 +176,6 @@ def test_only_caseworkers_and_leaders_receive_underretninger(
     assert response.status_code == (201 if allowed else 403)
 
 
-@pytest.mark.parametrize(
-    ("method", "path"),
-    [
-        ("GET", "/api/tasks"),
-        ("GET", "/api/cases/00000000-0000-0000-0000-000000000000"),
-        ("POST", "/api/underretninger"),
-        ("POST", "/api/tasks/1/claim"),
-        ("POST", "/api/tasks/1/unclaim"),
-        ("GET", "/api/tasks/1/form"),
-        ("POST", "/api/tasks/1/complete"),
-        ("GET", "/api/processes/instances/1"),
-        ("GET", "/api/auth/me"),
-        ("GET", "/api/rules"),
-        ("GET", "/api/classifications?facet=funktion"),
-        ("POST", "/api/cases/00000000-0000-0000-0000-000000000000/appeals"),
-        (
-            "POST",
-            "/api/cases/00000000-0000-0000-0000-000000000000/statements/"
-            "00000000-0000-0000-0000-000000000000/reply",
-        ),
-        (
-            "POST",
-            "/api/cases/00000000-0000-0000-0000-000000000000/hearings/"
-            "00000000-0000-0000-0000-000000000000/responses",
-        ),
-        ("POST", "/api/cases/00000000-0000-0000-0000-000000000000/aktindsigt"),
-        ("GET", "/api/cases/00000000-0000-0000-0000-000000000000/transfers"),
-        ("GET", "/api/admin"),
-        ("POST", "/api/admin/restricted-cases"),
-        ("GET", "/api/cases/00000000-0000-0000-0000-000000000000/audit"),
-        ("POST", "/api/audit/export"),
-        ("GET", "/api/budget"),
-        ("PUT", "/api/budget/2026/5.28.21/00000000-0000-0000-0000-000000000000"),
-        ("GET", "/api/budget/2026/5.28.21/00000000-0000-0000-0000-000000000000"),
-        ("GET", "/api/budget/2026/5.28.21/cases/00000000-0000-0000-0000-000000000000"),
-        ("GET", "/api/figures"),
-        ("GET", "/api/figures/csv/frister"),
-        ("POST", "/api/figures/baseline"),
-        ("GET", "/api/figures/dst-udgifter?year=2026"),
-        (
-            "GET",
-            "/api/cases/00000000-0000-0000-0000-000000000000/aktindsigt/"
-            "00000000-0000-0000-0000-000000000000/export",
-        ),
-    ],
-)
-def test_every_endpoint_needs_a_signed_in_user(platform: Platform, method: str, path: str) -> None:
-    """Without a token, or with a wrong one, every endpoint answers 401."""
-    base = f"http://127.0.0.1:{platform.stack.ports.api}"
-    for headers in ({}, {"Authorization": "Bearer not-a-token"}):
-        response = httpx.request(method, base + path, headers=headers, json={}, timeout=10)
-        assert response.status_code == 401
-
-
 def test_every_request_is_audited_with_the_cases_it_showed(
     platform: Platform, clients: dict[str, ApiClient], world: dict[str, Any]
 ) -> None:
@@ -232,3 +195,728 @@ def test_every_request_is_audited_with_the_cases_it_showed(
     assert uuid.UUID(world["north"]["case_id"]) in listed.case_ids
     assert refused.action == "read_case" and refused.status_code == 404
     assert refused.case_ids == [] and refused.roles == ["caseworker"]
+
+
+# --- The role x scope matrix (issue 10, item 2) -------------------------------------------------
+#
+# Every route of the app, taken from the app itself: a route without an entry in ROUTES fails
+# `test_every_route_has_a_matrix_entry`. Six users, one per role, all in Nord's (901) own unit and
+# all with the FK data constraint KLE 34.10 (the intake's 34.10.10 falls under it). Five cases:
+#   own                 Nord, the users' own unit, KLE 34.10.10
+#   other_unit          Nord, another unit (Nord B)
+#   other_municipality  Syd (902)
+#   restricted          Nord, own unit, restricted and named on the team leader only
+#   other_kle           Nord, own unit, KLE 34.15.25 (forældrepålæg): outside the constraint
+# Each case has its 24-hour task, a `monitor_repair` instance with an incident (the target of the
+# operators' routes, so cancelling it leaves the case alone) and a grant on an old, open measure
+# (which also keeps the case from being closed by the close route).
+#
+# The rule for a route about one case (its id, task, instance, incident or grant): whoever may not
+# see it gets exactly the answer an id that does not exist gets (status, body, redirect); whoever
+# may see it gets something else, and no 5xx. A list shows what is in scope and omits the rest.
+
+MATRIX_KLE = "34.10"
+OTHER_KLE = "34.15.25"
+SCOPES = ("own", "other_unit", "other_municipality", "restricted", "other_kle")
+MATRIX_ROLES = ("caseworker", "team_leader", "auditor", "finance", "analyst", "operator")
+WORKERS = frozenset({"caseworker", "team_leader"})
+CASE_READERS = WORKERS | {"auditor", "finance"}
+EVERYONE = CASE_READERS | {"analyst", "operator"}
+OPERATORS = frozenset({"operator"})
+MODEL_READERS = frozenset({"analyst", "operator"})
+UNIT_B = uuid.uuid5(uuid.NAMESPACE_URL, "boernesag:test:kle-matrix:unit-b")
+NOBODY = "00000000-0000-0000-0000-000000000000"
+
+
+def matrix_user(role: str) -> str:
+    return f"kle-matrix-{role.replace('_', '-')}"
+
+
+def case_visible(role: str, scope: str) -> bool:
+    """Who sees a case: municipality, org unit (auditors and finance: the whole municipality),
+    restricted (only the named team leader) and KLE (34.10 does not cover 34.15.25)."""
+    if role not in CASE_READERS or scope in ("other_municipality", "other_kle"):
+        return False
+    if scope == "restricted":
+        return role == "team_leader"
+    return scope == "own" or role in ("auditor", "finance")
+
+
+def technical_visible(role: str, scope: str) -> bool:
+    """Who sees a case's process instances: operators and analysts their municipality's under
+    their KLE constraint (restricted cases too: ids and states only); case roles their cases."""
+    if role in ("operator", "analyst"):
+        return scope in ("own", "other_unit", "restricted")
+    return case_visible(role, scope)
+
+
+VISIBILITY = {"case": case_visible, "technical": technical_visible}
+
+
+@dataclass(frozen=True)
+class Target:
+    case_id: str
+    case_number: str
+    cpr: str
+    task_id: int
+    instance: int
+    incident: int
+    grant_id: str
+
+    def ids(self) -> dict[str, str]:
+        return {
+            "case_id": self.case_id,
+            "task_id": str(self.task_id),
+            "instance": str(self.instance),
+            "incident": str(self.incident),
+            "grant_id": self.grant_id,
+        }
+
+
+MISSING = Target(str(uuid.uuid4()), "901-0000-000000", "", 1, 1, 1, str(uuid.uuid4()))
+
+
+@dataclass(frozen=True)
+class Keyed:
+    """A route about one case: `of` names the target id in the route's first path parameter."""
+
+    roles: frozenset[str]
+    of: str = "case_id"
+    visible: str = "case"
+    json: Any = None
+    form: dict[str, str] | None = None
+    path: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A list or search: it shows the target when in scope and omits it otherwise.
+    `omits_only`: a capped list where only the omission can be checked."""
+
+    roles: frozenset[str]
+    shows: Callable[[httpx.Response, Target], bool]
+    visible: str = "case"
+    params: Callable[[Target], dict[str, Any]] | None = None
+    json: Callable[[Target], Any] | None = None
+    form: Callable[[Target], dict[str, str]] | None = None
+    path: dict[str, str] = field(default_factory=dict)
+    omits_only: bool = False
+
+
+@dataclass(frozen=True)
+class Unscoped:
+    """No case data, or the caller's own: why, who passes the role check, and a call to check
+    that with (None: not called here, `why` says where it is tested)."""
+
+    why: str
+    roles: frozenset[str] | None
+    call: str | None = None
+    json: Any = None
+    ok: int = 200
+
+
+def _json_ids(response: httpx.Response, key: str) -> set[str]:
+    if response.status_code != 200:
+        return set()
+    body = response.json()
+    items = body["items"] if isinstance(body, dict) else body
+    return {str(item[key]) for item in items}
+
+
+def _count(response: httpx.Response) -> int:
+    return int(response.json().get("count", 0)) if response.status_code == 200 else 0
+
+
+def _future() -> str:
+    return (datetime.now(UTC) + timedelta(days=30)).isoformat()
+
+
+NOW = datetime.now(UTC).isoformat()
+
+ROUTES: dict[tuple[str, str], Keyed | Listed | Unscoped] = {
+    ("POST", "/api/auth/token"): Unscoped("the sign-in itself", None),
+    ("GET", "/api/auth/me"): Unscoped("the caller's own identity", EVERYONE, "/api/auth/me"),
+    ("POST", "/api/underretninger"): Unscoped(
+        "creates a case in the caller's own unit (refused outside the KLE constraint: "
+        "test_intake_outside_the_kle_constraint_is_refused)",
+        WORKERS,
+        "/api/underretninger",
+        json="body",
+        ok=201,
+    ),
+    ("GET", "/api/tasks"): Listed(EVERYONE, lambda r, t: str(t.task_id) in _json_ids(r, "id")),
+    ("POST", "/api/tasks/{task_id}/claim"): Keyed(WORKERS, "task_id", json={}),
+    ("POST", "/api/tasks/{task_id}/unclaim"): Keyed(WORKERS, "task_id", json={}),
+    ("GET", "/api/tasks/{task_id}/form"): Keyed(CASE_READERS, "task_id"),
+    # An empty submission is refused by the form's required fields: nothing is completed.
+    ("POST", "/api/tasks/{task_id}/complete"): Keyed(WORKERS, "task_id", json={}),
+    ("GET", "/api/cases/{case_id}"): Keyed(CASE_READERS),
+    ("POST", "/api/cases/{case_id}/appeals"): Keyed(
+        WORKERS, json={"decision_instance_key": "1", "received_at": NOW}
+    ),
+    ("POST", "/api/cases/{case_id}/statements/{request_id}/reply"): Keyed(
+        WORKERS,
+        json={"received_at": NOW, "reply": "Barnet trives i skolen."},
+        path={"request_id": NOBODY},
+    ),
+    ("POST", "/api/cases/{case_id}/hearings/{hearing_id}/responses"): Keyed(
+        WORKERS,
+        json={"party": 1, "received_at": NOW, "comments": "Ingen bemærkninger."},
+        path={"hearing_id": NOBODY},
+    ),
+    ("POST", "/api/cases/{case_id}/decisions"): Keyed(
+        WORKERS, json={"subject": "stoettende_indsats"}
+    ),
+    # Refused in scope too (409): the case has an open measure.
+    ("POST", "/api/cases/{case_id}/close"): Keyed(WORKERS, json={}),
+    ("GET", "/api/processes/definitions"): Unscoped(
+        "counts per process version over the caller's technical scope, no case ids",
+        OPERATORS,
+        "/api/processes/definitions",
+    ),
+    ("GET", "/api/processes/instances"): Listed(
+        OPERATORS,
+        lambda r, t: str(t.instance) in _json_ids(r, "key"),
+        "technical",
+        params=lambda t: {"case_id": t.case_id},
+    ),
+    ("GET", "/api/processes/instances/{key}/view"): Keyed(OPERATORS, "instance", "technical"),
+    ("GET", "/api/incidents"): Listed(
+        OPERATORS,
+        lambda r, t: str(t.incident) in _json_ids(r, "key"),
+        "technical",
+        params=lambda t: {"instance": t.instance},
+    ),
+    # Without expected_count a batch is only previewed: the count is the list.
+    ("POST", "/api/incidents/batch/retry"): Listed(
+        OPERATORS, lambda r, t: _count(r) > 0, "technical", json=lambda t: {"instance": t.instance}
+    ),
+    ("POST", "/api/incidents/{key}/retry"): Keyed(OPERATORS, "incident", "technical", json={}),
+    ("POST", "/api/incidents/{key}/resolve"): Keyed(OPERATORS, "incident", "technical", json={}),
+    ("POST", "/api/processes/instances/batch/cancel"): Listed(
+        OPERATORS, lambda r, t: _count(r) > 0, "technical", json=lambda t: {"case_id": t.case_id}
+    ),
+    # In scope this cancels the monitor_repair instance (not the case's own processes).
+    ("POST", "/api/processes/instances/{key}/cancel"): Keyed(OPERATORS, "instance", "technical"),
+    ("POST", "/api/processes/instances/{key}/variables"): Keyed(
+        OPERATORS, "instance", "technical", json={"variables": {"kleMatrixProbe": 1}}
+    ),
+    ("POST", "/api/processes/instances/{key}/modify"): Keyed(
+        OPERATORS, "instance", "technical", json={}
+    ),
+    ("POST", "/api/processes/instances/{key}/migrate"): Keyed(
+        OPERATORS, "instance", "technical", json={"target_version": 999}
+    ),
+    ("GET", "/api/processes/instances/{key}"): Keyed(EVERYONE, "instance", "technical"),
+    ("GET", "/api/rules"): Unscoped("the deadline rules", EVERYONE, "/api/rules"),
+    # A receipt time in the future is refused after the scope check: nothing is registered.
+    ("POST", "/api/cases/{case_id}/aktindsigt"): Keyed(
+        WORKERS, json={"requester_cpr": "0202149911", "received_at": _future()}
+    ),
+    ("GET", "/api/cases/{case_id}/aktindsigt/{request_id}/export"): Keyed(
+        WORKERS, path={"request_id": NOBODY}
+    ),
+    ("POST", "/api/cases/{case_id}/journal-notes"): Keyed(
+        WORKERS, json={"title": "Adgangstest", "text": "Notat fra adgangstesten."}
+    ),
+    ("GET", "/api/dst/leveringer"): Unscoped(
+        "the municipality's deliveries to DST (status, reasons, counts; no case ids)",
+        OPERATORS,
+        "/api/dst/leveringer",
+    ),
+    ("POST", "/api/dst/koersler"): Unscoped(
+        "starts the reporting run now (tests/platform/test_dst.py)", OPERATORS
+    ),
+    ("GET", "/api/cases/{case_id}/transfers"): Keyed(CASE_READERS),
+    ("GET", "/api/classifications"): Unscoped(
+        "the classification from SF1510", EVERYONE, "/api/classifications?facet=kle"
+    ),
+    ("POST", "/api/deployments"): Unscoped(
+        "deploys process models (tests/platform/test_deployments.py)", frozenset({"analyst"})
+    ),
+    ("GET", "/api/deployments"): Unscoped("process models", MODEL_READERS, "/api/deployments"),
+    ("GET", "/api/modeler/processes"): Unscoped(
+        "process models", MODEL_READERS, "/api/modeler/processes"
+    ),
+    ("GET", "/api/modeler/processes/{bpmn_process_id}/versions"): Unscoped(
+        "process models", MODEL_READERS, "/api/modeler/processes/underretning/versions"
+    ),
+    ("GET", "/api/modeler/processes/{bpmn_process_id}/versions/{version}"): Unscoped(
+        "process models", MODEL_READERS, "/api/modeler/processes/underretning/versions/1"
+    ),
+    ("GET", "/api/modeler/files"): Unscoped("process models", MODEL_READERS, "/api/modeler/files"),
+    ("GET", "/api/modeler/files/{name}"): Unscoped(
+        "process models", MODEL_READERS, "/api/modeler/files/underretning.bpmn"
+    ),
+    ("GET", "/api/modeler/element-templates"): Unscoped(
+        "the modeller's element templates", MODEL_READERS, "/api/modeler/element-templates"
+    ),
+    ("GET", "/api/modeler/registry"): Unscoped(
+        "the job type registry", MODEL_READERS, "/api/modeler/registry"
+    ),
+    ("GET", "/api/cases/{case_id}/grants"): Keyed(CASE_READERS),
+    # An unknown price unit is refused after the scope check: no revision is made.
+    ("POST", "/api/grants/{grant_id}/revisions"): Keyed(
+        WORKERS,
+        "grant_id",
+        json={"effective_from": "2000-06-01", "reason": "Adgangstest", "unit": "ukendt"},
+    ),
+    ("POST", "/api/payments/runs"): Unscoped(
+        "starts the municipality's payment run; the answer names the period only "
+        "(tests/platform/test_payments.py)",
+        frozenset({"finance", "team_leader"}),
+    ),
+    ("GET", "/health"): Unscoped("the stack's health", None),
+    ("GET", "/log-ind"): Unscoped("the sign-in page", None),
+    ("POST", "/log-ind"): Unscoped("the sign-in", None),
+    ("POST", "/log-ud"): Unscoped("ends the caller's own session (tests/browser)", EVERYONE),
+    ("GET", "/status"): Unscoped("the stack's health", None),
+    ("GET", "/"): Listed(WORKERS, lambda r, t: f"/opgaver/{t.task_id}" in r.text),
+    ("POST", "/opgaver/{task_id}/tag"): Keyed(WORKERS, "task_id", form={}),
+    ("POST", "/opgaver/{task_id}/slip"): Keyed(WORKERS, "task_id", form={}),
+    ("POST", "/opgaver/{task_id}/tildel"): Keyed(
+        frozenset({"team_leader"}), "task_id", form={"assignee": ""}
+    ),
+    ("POST", "/filtre"): Unscoped("the caller's own saved filters (tests/browser)", WORKERS),
+    ("POST", "/filtre/{filter_id}/slet"): Unscoped(
+        "the caller's own saved filters (tests/browser)", WORKERS
+    ),
+    ("GET", "/opgaver/{task_id}"): Keyed(CASE_READERS, "task_id"),
+    ("POST", "/opgaver/{task_id}/udkast"): Keyed(CASE_READERS, "task_id", json={}),
+    ("POST", "/opgaver/{task_id}/afslut"): Keyed(CASE_READERS, "task_id", json={}),
+    ("GET", "/sager/{case_id}"): Keyed(CASE_READERS),
+    # No kind chosen: the page comes back with the error, nothing is written.
+    ("POST", "/sager/{case_id}/notater"): Keyed(WORKERS, form={"kind": ""}),
+    ("GET", "/underretninger/ny"): Unscoped(
+        "the intake's empty form", WORKERS, "/underretninger/ny"
+    ),
+    ("POST", "/underretninger/ny/find"): Listed(
+        WORKERS, lambda r, t: t.case_number in r.text, form=lambda t: {"cpr": t.cpr}
+    ),
+    ("POST", "/underretninger/ny"): Unscoped(
+        "creates a case through POST /api/underretninger (tests/browser/test_intake.py)", WORKERS
+    ),
+    ("GET", "/soeg"): Unscoped("the empty search page", WORKERS, "/soeg"),
+    ("POST", "/soeg"): Listed(
+        WORKERS, lambda r, t: f"/sager/{t.case_id}" in r.text, form=lambda t: {"q": t.cpr}
+    ),
+    ("GET", "/leder"): Listed(
+        frozenset({"team_leader"}), lambda r, t: f"/sager/{t.case_id}" in r.text, omits_only=True
+    ),
+    ("POST", "/leder/opgaver/{task_id}/tildel"): Keyed(
+        frozenset({"team_leader"}), "task_id", form={"assignee": matrix_user("caseworker")}
+    ),
+    ("POST", "/leder/daekning"): Unscoped(
+        "moves a colleague's tasks found through the caller's case scope (tests/browser)",
+        frozenset({"team_leader"}),
+    ),
+    ("GET", "/drift"): Listed(
+        OPERATORS,
+        lambda r, t: f"/drift/instanser/{t.instance}" in r.text,
+        "technical",
+        params=lambda t: {"sag": t.case_id},
+    ),
+    ("GET", "/drift/instanser/{key}"): Keyed(OPERATORS, "instance", "technical"),
+    ("GET", "/drift/static/dist/{name}"): Unscoped("the viewer's script", None),
+    ("POST", "/drift/instanser/{key}/annuller"): Keyed(OPERATORS, "instance", "technical", form={}),
+    ("POST", "/drift/instanser/{key}/variabler"): Keyed(
+        OPERATORS, "instance", "technical", form={"navn": "kleMatrixProbe", "vaerdi": "2"}
+    ),
+    ("POST", "/drift/instanser/{key}/aendr"): Keyed(
+        OPERATORS, "instance", "technical", form={"afbryd": "1"}
+    ),
+    ("POST", "/drift/instanser/{key}/flyt"): Keyed(
+        OPERATORS, "instance", "technical", form={"version": "999"}
+    ),
+    ("POST", "/drift/haendelser/{incident}/{action}"): Keyed(
+        OPERATORS, "incident", "technical", form={}, path={"action": "loes"}
+    ),
+    ("POST", "/drift/batch/{action}"): Listed(
+        OPERATORS,
+        lambda r, t: 'id="antal"' in r.text,
+        "technical",
+        form=lambda t: {"sag": t.case_id},
+        path={"action": "annuller"},
+    ),
+    ("GET", "/modellering"): Unscoped("the modeller page", frozenset({"analyst"}), "/modellering"),
+    ("GET", "/modellering/static/dist/{name}"): Unscoped("the modeller's script", None),
+    ("GET", "/saml/metadata"): Unscoped("the SP's SAML metadata", None),
+    ("GET", "/saml/login"): Unscoped("starts an SSO sign-in", None),
+    ("POST", "/saml/acs"): Unscoped("the IdP's answer", None),
+    ("GET", "/saml/logout"): Unscoped("the IdP's logout answer", None),
+}
+
+
+def app_routes() -> list[tuple[str, str]]:
+    """Every method and path the app serves (FastAPI 0.163 keeps included routers nested)."""
+    app = create_app(Settings(database_url="postgresql+psycopg://nobody@127.0.0.1:1/none"))
+
+    def walk(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, str]]:
+        for route in routes:
+            if isinstance(route, APIRoute):
+                for method in sorted(route.methods or ()):
+                    yield method, prefix + route.path
+            elif hasattr(route, "original_router"):
+                yield from walk(route.original_router.routes, prefix + route.include_context.prefix)
+
+    return sorted(set(walk(list(app.routes))))
+
+
+def test_every_route_has_a_matrix_entry() -> None:
+    """A new route fails here until it says who may call it and how it is scoped."""
+    served = app_routes()
+    assert [r for r in served if r not in ROUTES] == []
+    assert [r for r in ROUTES if r not in served] == []
+
+
+class MatrixClient:
+    """One signed-in user for the API (bearer) and the pages (session cookie and CSRF header)."""
+
+    def __init__(self, base: str, username: str) -> None:
+        self.http = httpx.Client(base_url=base, timeout=60)
+        token = self.http.post("/api/auth/token", data={"username": username, "password": "demo"})
+        assert token.status_code == 200, token.text
+        value = token.json()["access_token"]
+        self.http.headers["Authorization"] = f"Bearer {value}"
+        self.http.headers[CSRF_HEADER] = csrf_token(value)
+        self.http.cookies.set(COOKIE, value)
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        form: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        if form is not None:
+            return self.http.request(method, path, params=params, data=form)
+        if json is not None:
+            return self.http.request(method, path, params=params, json=json)
+        return self.http.request(method, path, params=params)
+
+
+def _seed_matrix(conn: Any) -> None:
+    conn.execute(
+        pg_insert(org_unit)
+        .values(
+            id=UNIT_B,
+            municipality_id="901",
+            name="Børne- og ungerådgivningen Nord B (adgangstest)",
+            duty_group="901-adgangstest-b",
+            leader_group="901-adgangstest-b-ledere",
+        )
+        .on_conflict_do_nothing()
+    )
+    password = hash_password("demo")
+    users = [(matrix_user(r), r, MATRIX_KLE) for r in MATRIX_ROLES]
+    # A caseworker of the same unit whose constraint is the other KLE subject's group only.
+    users.append(("kle-matrix-paalaeg", "caseworker", "34.15"))
+    for username, role, kle in users:
+        uid = user_id(username)
+        conn.execute(
+            pg_insert(app_user)
+            .values(
+                id=uid,
+                username=username,
+                display_name=f"Adgangstest {role}",
+                municipality_id="901",
+                org_unit_id=unit_id("901"),
+                password_hash=password,
+            )
+            .on_conflict_do_nothing()
+        )
+        conn.execute(pg_insert(user_role).values(user_id=uid, role=role).on_conflict_do_nothing())
+        conn.execute(pg_insert(user_kle).values(user_id=uid, kle=kle).on_conflict_do_nothing())
+
+
+def _grant(conn: Any, case_id: uuid.UUID) -> str:
+    """An old grant on an open measure of the case (2000: no payment run of today pays it)."""
+    measure_id, grant_id = uuid.uuid4(), uuid.uuid4()
+    conn.execute(
+        insert(measure).values(
+            id=measure_id,
+            case_id=case_id,
+            kind="indsats",
+            legal_basis="BL § 32, stk. 1, nr. 1",
+            decision_instance_key=-int(uuid.uuid4().int % 10**15) - 1,
+            started_on=date(2000, 1, 1),
+        )
+    )
+    conn.execute(
+        insert(grant_award).values(
+            id=grant_id,
+            case_id=case_id,
+            measure_id=measure_id,
+            municipality_id=conn.execute(
+                select(case.c.municipality_id).where(case.c.id == case_id)
+            ).scalar_one(),
+            component="ydelse",
+            indsats_type="familiebehandling",
+            provider_type="privat",
+            provider_name="Adgangstest ApS",
+            creditor_kind="CVR",
+            creditor_number="12345678",
+            service="Familiebehandling",
+            funktion="5.28.21",
+            dranst="1",
+            art="5.9",
+        )
+    )
+    conn.execute(
+        insert(grant_revision).values(
+            grant_id=grant_id,
+            revision=1,
+            price=Decimal("1000.00"),
+            unit="maaned",
+            starts_on=date(2000, 1, 1),
+            expected_end=date(2000, 3, 31),
+            effective_from=date(2000, 1, 1),
+            reason="Adgangstest",
+        )
+    )
+    return str(grant_id)
+
+
+@pytest.fixture(scope="module")
+def matrix(platform: Platform) -> Iterator[dict[str, Any]]:
+    """The five cases and a signed-in client per role (see the comment above ROUTES)."""
+    base = f"http://127.0.0.1:{platform.stack.ports.api}"
+    with platform.db.begin() as conn:
+        _seed_matrix(conn)
+    makers = {
+        "caseworker": ApiClient(base, "caseworker"),
+        "caseworker2": ApiClient(base, "caseworker2"),
+    }
+    made: dict[str, dict[str, Any]] = {}
+    for scope in SCOPES:
+        maker = makers["caseworker2" if scope == "other_municipality" else "caseworker"]
+        sent = body()
+        response = maker.post("/api/underretninger", sent)
+        assert response.status_code == 201, response.text
+        made[scope] = {"case_id": response.json()["case_id"], "cpr": sent["child_cpr"]}
+    for scope, facts in made.items():
+        maker = makers["caseworker2" if scope == "other_municipality" else "caseworker"]
+
+        def task(maker: ApiClient = maker, case_id: str = facts["case_id"]) -> Any:
+            tasks = maker.get("/api/tasks", case_id=case_id).json()
+            return tasks[0] if tasks else None
+
+        facts["task"] = eventually(task, what=f"the 24-hour task of the {scope} case")
+        facts["instance"] = platform.engine.start("monitor_repair", {"caseId": facts["case_id"]})
+    for maker in makers.values():
+        maker.close()
+    targets: dict[str, Target] = {}
+    with platform.db.begin() as conn:
+        for scope, facts in made.items():
+            cid = uuid.UUID(facts["case_id"])
+            if scope == "other_unit":
+                conn.execute(update(case).where(case.c.id == cid).values(org_unit_id=UNIT_B))
+            if scope == "restricted":
+                conn.execute(update(case).where(case.c.id == cid).values(restricted=True))
+                leader = user_id(matrix_user("team_leader"))
+                conn.execute(insert(case_access).values(case_id=cid, user_id=leader))
+            if scope == "other_kle":
+                conn.execute(update(case).where(case.c.id == cid).values(kle_subject=OTHER_KLE))
+            facts["grant_id"] = _grant(conn, cid)
+            facts["case_number"] = conn.execute(
+                select(case.c.case_number).where(case.c.id == cid)
+            ).scalar_one()
+
+    def incident(key: int) -> Any:
+        with platform.db.connect() as conn:
+            return conn.execute(
+                select(rm.incident.c.incident_key).where(
+                    rm.incident.c.process_instance_key == key, rm.incident.c.state == "ACTIVE"
+                )
+            ).scalar()
+
+    for scope, facts in made.items():
+        key = facts["instance"]
+        found = eventually(partial(incident, key), what=f"the {scope} probe's incident")
+        targets[scope] = Target(
+            case_id=facts["case_id"],
+            case_number=facts["case_number"],
+            cpr=facts["cpr"],
+            task_id=int(facts["task"]["id"]),
+            instance=key,
+            incident=int(found),
+            grant_id=facts["grant_id"],
+        )
+    clients = {role: MatrixClient(base, matrix_user(role)) for role in MATRIX_ROLES}
+    yield {"targets": targets, "clients": clients}
+    for client in clients.values():
+        client.http.close()
+    # The probe instances that no matrix operator could cancel (Syd's, the other KLE's).
+    for target in targets.values():
+        with contextlib.suppress(Exception):  # cancelled already, by the matrix
+            platform.engine.cancel(target.instance)
+
+
+def _fill(path: str, spec: Keyed | Listed, target: Target) -> str:
+    values = {**spec.path}
+    if isinstance(spec, Keyed):
+        first = path.split("{", 1)[1].split("}", 1)[0]
+        values[first] = target.ids()[spec.of]
+    return path.format(**values)
+
+
+def _call(
+    client: MatrixClient, method: str, path: str, spec: Any, target: Target
+) -> httpx.Response:
+    if isinstance(spec, Keyed):
+        return client.call(method, _fill(path, spec, target), json=spec.json, form=spec.form)
+    return client.call(
+        method,
+        _fill(path, spec, target),
+        params=spec.params(target) if spec.params else None,
+        json=spec.json(target) if spec.json else None,
+        form=spec.form(target) if spec.form else None,
+    )
+
+
+def _seen(response: httpx.Response, target: Target) -> tuple[int, str, str]:
+    """The answer with the target's own ids taken out, to compare with a missing id's answer."""
+    text, location = response.text, response.headers.get("location", "")
+    for value in sorted(target.ids().values(), key=len, reverse=True):
+        text, location = text.replace(value, "{id}"), location.replace(value, "{id}")
+    return response.status_code, text, location
+
+
+def _probe_route(method: str, path: str, spec: Keyed | Listed, matrix: dict[str, Any]) -> list[str]:
+    wrong: list[str] = []
+    outcomes: set[bool] = set()
+    for role, client in matrix["clients"].items():
+        missing = (0, "", "")
+        if isinstance(spec, Keyed):
+            missing = _seen(_call(client, method, path, spec, MISSING), MISSING)
+        for scope, target in matrix["targets"].items():
+            sees = role in spec.roles and VISIBILITY[spec.visible](role, scope)
+            outcomes.add(sees)
+            response = _call(client, method, path, spec, target)
+            where = f"{method} {path} as {role} on {scope}: {response.status_code}"
+            if response.status_code >= 500:
+                wrong.append(f"{where} (server error) {response.text[:200]}")
+            elif isinstance(spec, Keyed):
+                answer = _seen(response, target)
+                if sees and answer == missing:
+                    wrong.append(f"{where}, answered as for a missing id")
+                if not sees and answer != missing:
+                    wrong.append(
+                        f"{where}, not the missing id's {missing[0]}: {response.text[:200]}"
+                    )
+            else:
+                shown = spec.shows(response, target)
+                if shown and not sees:
+                    wrong.append(f"{where}, lists a case out of scope")
+                if sees and not shown and not spec.omits_only:
+                    wrong.append(f"{where}, omits a case in scope")
+    # Each route is tried both by someone who sees the case and by someone who does not.
+    if outcomes != {True, False}:
+        wrong.append(f"{method} {path}: the matrix never expects {not outcomes.pop()}")
+    return wrong
+
+
+def test_the_role_scope_matrix(matrix: dict[str, Any]) -> None:
+    """Every route about cases, for every role and every scope. In sorted order: the GETs (the
+    lists among them) before the POSTs, and each batch preview before the cancel or resolve
+    that changes its target."""
+    wrong: list[str] = []
+    for method, path in app_routes():
+        spec = ROUTES[(method, path)]
+        if isinstance(spec, Keyed | Listed):
+            wrong += _probe_route(method, path, spec, matrix)
+    assert not wrong, "\n".join(wrong)
+
+
+def test_routes_without_case_data_check_the_role(matrix: dict[str, Any]) -> None:
+    wrong: list[str] = []
+    for (method, _path), spec in ROUTES.items():
+        if not isinstance(spec, Unscoped) or spec.call is None or spec.roles is None:
+            continue
+        for role, client in matrix["clients"].items():
+            payload = body() if spec.json == "body" else spec.json
+            response = client.call(method, spec.call, json=payload)
+            expected = spec.ok if role in spec.roles else 403
+            if response.status_code != expected:
+                wrong.append(
+                    f"{method} {spec.call} as {role}: {response.status_code} != {expected}"
+                )
+    assert not wrong, "\n".join(wrong)
+
+
+def test_without_a_kle_constraint_there_is_no_kle_limit(
+    clients: dict[str, ApiClient], matrix: dict[str, Any]
+) -> None:
+    """The development users have no KLE constraint (as an FK role without a data constraint):
+    they see the other KLE subject's case and instance, the matrix users do not."""
+    target: Target = matrix["targets"]["other_kle"]
+    assert clients["caseworker"].get(f"/api/cases/{target.case_id}").status_code == 200
+    assert clients["auditor"].get(f"/api/cases/{target.case_id}").status_code == 200
+    assert clients["operator"].get(f"/api/processes/instances/{target.instance}").status_code == 200
+    matrix_caseworker = matrix["clients"]["caseworker"]
+    assert matrix_caseworker.call("GET", f"/api/cases/{target.case_id}").status_code == 404
+
+
+def test_intake_outside_the_kle_constraint_is_refused(
+    platform: Platform, matrix: dict[str, Any]
+) -> None:
+    """A caseworker whose constraint is 34.15 sees the 34.15.25 case, not the 34.10.10 one, and
+    cannot receive an underretning (it would be filed under 34.10.10, out of their sight)."""
+    client = MatrixClient(f"http://127.0.0.1:{platform.stack.ports.api}", "kle-matrix-paalaeg")
+    try:
+        targets: dict[str, Target] = matrix["targets"]
+        assert client.call("GET", f"/api/cases/{targets['other_kle'].case_id}").status_code == 200
+        assert client.call("GET", f"/api/cases/{targets['own'].case_id}").status_code == 404
+        refused = client.call("POST", "/api/underretninger", json=body())
+        assert refused.status_code == 403
+        assert "34.10.10" in refused.json()["detail"]
+    finally:
+        client.http.close()
+
+
+@pytest.mark.parametrize(("method", "path"), app_routes())
+def test_every_route_needs_a_signed_in_user(platform: Platform, method: str, path: str) -> None:
+    """Without a token (or with a wrong one) an API route answers 401 and a page sends the
+    browser to the sign-in; only the routes the matrix calls public answer anyone."""
+    spec = ROUTES[(method, path)]
+    if isinstance(spec, Unscoped) and spec.roles is None:
+        return
+    url = f"http://127.0.0.1:{platform.stack.ports.api}" + path.format(
+        **{p: "1" for p in re.findall(r"{(\w+)}", path)}
+    )
+    for headers in ({}, {"Authorization": "Bearer not-a-token"}):
+        response = httpx.request(method, url, headers=headers, json={}, timeout=10)
+        if path.startswith("/api/"):
+            assert response.status_code == 401, (method, path)
+        else:
+            assert response.status_code in (303, 401, 403), (method, path)
+            if response.status_code == 303:
+                assert response.headers["location"].startswith("/log-ind")
+
+
+def test_dst_deliveries_are_the_operators_municipalitys_only(
+    platform: Platform, clients: dict[str, ApiClient]
+) -> None:
+    """The operators' list of DST deliveries shows their own municipality's, not another's."""
+    ids = {mid: f"adgangstest-{mid}-{uuid.uuid4().hex[:8]}" for mid in ("901", "902")}
+    with platform.db.begin() as conn:
+        for mid, delivery_id in ids.items():
+            conn.execute(
+                insert(dst_delivery).values(
+                    id=uuid.uuid4(),
+                    delivery_id=delivery_id,
+                    municipality_id=mid,
+                    run_key=delivery_id,
+                    status="accepted",
+                    content=b"",
+                    event_count=0,
+                )
+            )
+    try:
+        shown = {d["delivery_id"] for d in clients["operator"].get("/api/dst/leveringer").json()}
+        assert ids["901"] in shown and ids["902"] not in shown
+    finally:
+        with platform.db.begin() as conn:
+            conn.execute(delete(dst_delivery).where(dst_delivery.c.delivery_id.in_(ids.values())))
