@@ -560,7 +560,12 @@ def restricted_cases(conn: Connection, principal: Principal) -> list[Restricted]
     rows = conn.execute(
         select(case.c.id, case.c.case_number, org_unit.c.name)
         .join(org_unit, org_unit.c.id == case.c.org_unit_id)
-        .where(case.c.municipality_id == principal.municipality_id, case.c.restricted.is_(True))
+        .where(
+            case.c.municipality_id == principal.municipality_id,
+            case.c.restricted.is_(True),
+            # Under the admin's own KLE constraint, as every case query (none: no KLE limit).
+            principal.kle_scope(),
+        )
         .order_by(case.c.case_number)
     ).all()
     ids = [r.id for r in rows]
@@ -599,6 +604,7 @@ def _case(conn: Connection, principal: Principal, number: str) -> Any:
         select(case.c.id, case.c.restricted).where(
             case.c.case_number == number.strip(),
             case.c.municipality_id == principal.municipality_id,
+            principal.kle_scope(),
         )
     ).first()
 
