@@ -357,6 +357,13 @@ def _future() -> str:
 
 
 NOW = datetime.now(UTC).isoformat()
+AUDIT_VIEWERS = frozenset({"team_leader", "auditor"})
+BUDGET_READERS = frozenset({"team_leader", "finance", "auditor", "admin"})
+# The budget readers who see cases (the admin reads sums only: no case scope).
+BUDGET_CASES = BUDGET_READERS - {"admin"}
+FIGURE_READERS = frozenset({"team_leader", "finance", "auditor"})
+FIGURES = "counts and amounts per team and month (no case ids)"
+RETENTION_READERS = frozenset({"admin", "team_leader", "auditor"})
 ADMIN_CHANGE = (
     "a change to the municipality's own organisation or rules (tests/platform/test_admin.py)"
 )
@@ -652,6 +659,88 @@ ROUTES: dict[tuple[str, str], Keyed | Listed | Unscoped] = {
     ("POST", "/administration/godkendelse"): Unscoped(ADMIN_CHANGE, ADMINS),
     ("POST", "/administration/lukkedage"): Unscoped(ADMIN_CHANGE, ADMINS),
     ("POST", "/administration/lukkedage/{day}/fjern"): Unscoped(ADMIN_CHANGE, ADMINS),
+    # Who has seen the case (issue 10, item 3): leaders and auditors, in their case scope.
+    ("GET", "/api/cases/{case_id}/audit"): Keyed(AUDIT_VIEWERS),
+    ("GET", "/sager/{case_id}/adgang"): Keyed(AUDIT_VIEWERS),
+    ("POST", "/api/audit/export"): Keyed(
+        frozenset({"auditor"}), None, json={"case_id": "{case_id}"}
+    ),
+    # Budgets (issue 11): a child's grants and a line's children are case data (case scope);
+    # the overview is sums per funktion and org unit. The grants are from 2000.
+    ("GET", "/api/budget"): Unscoped(
+        "sums per funktion and org unit (amounts and counts, no case ids)",
+        BUDGET_READERS,
+        "/api/budget?year=2000",
+    ),
+    ("GET", "/api/budget/{year}/{funktion}/cases/{case_id}"): Keyed(
+        BUDGET_CASES, path={"year": "2000", "funktion": "5.28.21"}
+    ),
+    ("GET", "/api/budget/{year}/{funktion}/{org_unit_id}"): Listed(
+        BUDGET_CASES,
+        lambda r, t: t.case_id in r.text,
+        path={"year": "2000", "funktion": "5.28.21"},
+        omits_only=True,
+    ),
+    ("PUT", "/api/budget/{year}/{funktion}/{org_unit_id}"): Unscoped(
+        "sets a budget line (tests/platform/test_budget.py)", BUDGET_READERS - {"auditor"}
+    ),
+    ("GET", "/budget"): Unscoped(
+        "sums per funktion and org unit (amounts and counts, no case ids)",
+        BUDGET_READERS,
+        "/budget?year=2000",
+    ),
+    ("POST", "/budget/saet"): Unscoped(
+        "sets a budget line (tests/browser/test_budget.py)", BUDGET_READERS - {"auditor"}
+    ),
+    ("GET", "/budget/{year}/{funktion}/sager/{case_id}"): Keyed(
+        BUDGET_CASES, path={"year": "2000", "funktion": "5.28.21"}
+    ),
+    ("GET", "/budget/{year}/{funktion}/{org_unit_id}"): Listed(
+        BUDGET_CASES,
+        lambda r, t: t.case_id in r.text,
+        path={"year": "2000", "funktion": "5.28.21"},
+        omits_only=True,
+    ),
+    # Key figures: counts and amounts per team and month, no case ids.
+    ("GET", "/api/figures"): Unscoped(FIGURES, FIGURE_READERS, "/api/figures"),
+    ("GET", "/api/figures/csv/{name}"): Unscoped(
+        FIGURES, FIGURE_READERS, "/api/figures/csv/frister"
+    ),
+    ("POST", "/api/figures/baseline"): Unscoped(
+        "takes the go-live baseline once (tests/platform/test_figures.py)",
+        frozenset({"finance"}),
+    ),
+    ("GET", "/api/figures/dst-udgifter"): Unscoped(
+        "the municipality's expenses for DST (amounts per funktion)",
+        frozenset({"finance"}),
+        "/api/figures/dst-udgifter?year=2000",
+    ),
+    ("GET", "/noegletal"): Unscoped(FIGURES + " (tests/browser)", FIGURE_READERS),
+    ("GET", "/noegletal/csv/{name}.csv"): Unscoped(FIGURES + " (tests/browser)", FIGURE_READERS),
+    ("POST", "/noegletal/baseline"): Unscoped(
+        "takes the go-live baseline once (tests/browser)", frozenset({"finance"})
+    ),
+    ("GET", "/noegletal/dst-udgifter.xml"): Unscoped(
+        "the municipality's expenses for DST (tests/browser)", frozenset({"finance"})
+    ),
+    ("GET", "/noegletal/static/dist/{name}"): Unscoped("the charts' script", None),
+    # Retention (issue 10, item 4): rules and runs of the municipality; a run's report lists
+    # its cases under the reader's KLE constraint (tests/platform/test_retention.py).
+    ("GET", "/api/retention/regler"): Unscoped(
+        "the KLE retention rules", RETENTION_READERS, "/api/retention/regler"
+    ),
+    ("GET", "/api/retention/koersler"): Unscoped(
+        "the municipality's retention runs (counts)", RETENTION_READERS, "/api/retention/koersler"
+    ),
+    ("GET", "/api/retention/koersler/{run_id}"): Unscoped(
+        "a run's report, its rows under the reader's KLE constraint "
+        "(tests/platform/test_retention.py)",
+        RETENTION_READERS,
+    ),
+    ("POST", "/api/retention/koersler"): Unscoped(
+        "starts a retention run (tests/platform/test_retention.py)",
+        frozenset({"admin", "operator"}),
+    ),
     ("GET", "/saml/metadata"): Unscoped("the SP's SAML metadata", None),
     ("GET", "/saml/login"): Unscoped("starts an SSO sign-in", None),
     ("POST", "/saml/acs"): Unscoped("the IdP's answer", None),
@@ -852,7 +941,8 @@ def matrix(platform: Platform) -> Iterator[dict[str, Any]]:
     clients = {role: MatrixClient(base, matrix_user(role)) for role in MATRIX_ROLES}
     with platform.db.connect() as conn:
         offer = conn.execute(select(tilbud_offer.c.id).limit(1)).scalar_one()
-    yield {"targets": targets, "clients": clients, "context": {"offer_id": str(offer)}}
+    context = {"offer_id": str(offer), "org_unit_id": str(unit_id("901"))}
+    yield {"targets": targets, "clients": clients, "context": context}
     for client in clients.values():
         client.http.close()
     # The probe instances that no matrix operator could cancel (Syd's, the other KLE's).
@@ -873,7 +963,8 @@ def _format(value: Any, values: dict[str, str]) -> Any:
 
 def _fill(path: str, spec: Keyed | Listed, target: Target, context: dict[str, str]) -> str:
     values = _values(spec, target, context)
-    if isinstance(spec, Keyed) and spec.of is not None:
+    if isinstance(spec, Keyed) and spec.of is not None and f"{{{spec.of}}}" not in path:
+        # {key}: an instance or an incident.
         first = path.split("{", 1)[1].split("}", 1)[0]
         values[first] = target.ids()[spec.of]
     return path.format(**values)
