@@ -729,6 +729,12 @@ ROUTES: dict[tuple[str, str], Keyed | Listed | Unscoped] = {
     ("GET", "/api/retention/regler"): Unscoped(
         "the KLE retention rules", RETENTION_READERS, "/api/retention/regler"
     ),
+    ("PUT", "/api/retention/regler/{kle_prefix}"): Unscoped(
+        "the municipality's own retention rule (tests/platform/test_retention.py)", ADMINS
+    ),
+    ("DELETE", "/api/retention/regler/{kle_prefix}"): Unscoped(
+        "the municipality's own retention rule (tests/platform/test_retention.py)", ADMINS
+    ),
     ("GET", "/api/retention/koersler"): Unscoped(
         "the municipality's retention runs (counts)", RETENTION_READERS, "/api/retention/koersler"
     ),
