@@ -1,5 +1,5 @@
 """Budget and forecast, management figures and the DST expenditure file, on the running API
-over hand-made grants in a municipality of their own (903), so the sums below are computed by
+over hand-made grants in a municipality of their own (907), so the sums below are computed by
 hand and no other test's grants count.
 
 Year 2030 lies ahead: everything not posted is committed. Year 2024 lies behind: only what
@@ -40,7 +40,7 @@ from api.org.tables import app_user, municipality, org_unit, user_role
 from tests.harness.api import ApiClient
 from tests.harness.platform import Platform
 
-M = "903"
+M = "907"
 NS = uuid.UUID("5d8a9e0c-6f43-4c1b-8f0e-2b7a3c9d1e55")
 
 
@@ -125,7 +125,7 @@ PAYMENTS = [
 
 
 def _fixtures(conn: Connection) -> dict[str, str]:
-    conn.execute(insert(municipality).values(id=M, name="Budgettest Kommune", cvr="90300003"))
+    conn.execute(insert(municipality).values(id=M, name="Budgettest Kommune", cvr="90700007"))
     for unit, name in ((UNIT_A, "Team A"), (UNIT_B, "Team B")):
         conn.execute(
             insert(org_unit).values(
