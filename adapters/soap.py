@@ -254,6 +254,10 @@ def call_soap(operation: Callable[[], T], on_fault: Callable[[SoapFault], Adapte
         mapped = ContractViolation(f"unreadable answer ({type(error).__name__})")
     except etree.LxmlError as error:
         mapped = ContractViolation(f"unreadable answer ({type(error).__name__})")
+    except ValueError as error:
+        # lxml refuses a value XML cannot carry (a control character in a title, say): the
+        # request cannot be written, so nothing was sent.
+        mapped = ContractViolation(f"a value cannot be written as XML ({type(error).__name__})")
     except OSError as error:  # requests' ConnectionError and Timeout are OSErrors
         mapped = Unavailable(f"no answer ({type(error).__name__})")
     # Raised outside the except blocks, so the raw error (which may quote the envelope) is not

@@ -159,7 +159,7 @@ class Sf1601Client:
                 case_number=case_number,
                 created=stated,
             )
-            request = memo.kombi_request(letter, channel)
+            request = _kombi_request(letter, channel)
             problem = memo.schema_error(memo.memo_schema(), request[1])
             if problem is not None:
                 raise ContractViolation(f"the MeMo breaks the XSD: {problem}")
@@ -212,6 +212,16 @@ class Sf1601Client:
         except Exception as error:
             mapped = Unavailable(f"the STS token provider failed ({type(error).__name__})")
         raise mapped
+
+
+def _kombi_request(letter: memo.Letter, channel: memo.Channel) -> etree._Element:
+    """The request; ContractViolation for a value XML cannot carry (a control character)."""
+    mapped: AdapterError
+    try:
+        return memo.kombi_request(letter, channel)
+    except (ValueError, etree.LxmlError) as error:
+        mapped = ContractViolation(f"a value cannot be written as XML ({type(error).__name__})")
+    raise mapped
 
 
 def transaction_time(moment: datetime) -> str:

@@ -12,7 +12,7 @@ from typing import Any, Literal
 import httpx
 from lxml import etree
 
-from adapters.errors import ContractViolation, Rejected, Unavailable
+from adapters.errors import AdapterError, ContractViolation, Rejected, Unavailable
 
 NS = "https://boernesag.dk/schemas/fkoeko/1.0"
 XSD_FILE = Path(__file__).with_name("contract") / "fkoeko.xsd"
@@ -97,7 +97,17 @@ def _el(parent: etree._Element, name: str, text: str | None = None) -> etree._El
 
 
 def posting_xml(posting: Posting) -> bytes:
-    """The `Postering` document; raises ContractViolation if it breaks the XSD."""
+    """The `Postering` document; raises ContractViolation if it breaks the XSD or holds a
+    value XML cannot carry (a control character)."""
+    mapped: AdapterError
+    try:
+        return _posting_xml(posting)
+    except ValueError as error:
+        mapped = ContractViolation(f"a value cannot be written as XML ({type(error).__name__})")
+    raise mapped
+
+
+def _posting_xml(posting: Posting) -> bytes:
     root = etree.Element(f"{{{NS}}}Postering", nsmap={None: NS})
     _el(root, "PosteringID", posting.posting_id)
     _el(root, "Maalsystem", posting.target)

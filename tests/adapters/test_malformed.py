@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -391,6 +391,7 @@ class Answer:
         self.status = 200
         self.body = b""
         self.content_type = XML
+        self.requests = 0
 
     def app(self) -> FastAPI:
         app = FastAPI()
@@ -398,6 +399,7 @@ class Answer:
         @app.api_route("/{path:path}", methods=["GET", "POST"])
         async def anything(path: str, request: Request) -> Response:
             await request.body()
+            self.requests += 1
             return Response(self.body, status_code=self.status, media_type=self.content_type)
 
         return app
@@ -669,3 +671,63 @@ def test_the_tables_cover_every_simulator() -> None:
     }
     assert set(simulators.SIMULATORS) == set(covered)
     assert set(covered.values()) <= services
+
+
+CONTROL = "Notat\x01om\x0bsamtale"
+"""Text PostgreSQL keeps and XML 1.0 cannot carry."""
+
+
+def _sf2900_control(base: str) -> object:
+    settings = Sf2900Settings(f"{base}/sf2900", IT_SYSTEM, variant="context", timeout_seconds=5)
+    with Sf2900Client(settings) as client:
+        return client.send_document(sample_document(title=CONTROL), transaction_id=uuid.uuid4())
+
+
+def _sf1470_control(base: str) -> object:
+    settings = Sf1470Settings(f"{base}/sf1470", IT_SYSTEM, variant="context", timeout_seconds=5)
+    document = sample_document(title=CONTROL)
+    with Sf1470Client(settings) as client:
+        client.import_document(
+            document,
+            journal=[JournalEntry(document.document_id, document.title)],
+            transaction_id=uuid.uuid4(),
+        )
+    return None
+
+
+def _sf1601_control(base: str) -> object:
+    settings = Sf1601Settings(
+        f"{base}/sf1601",
+        invocation_context=accepted_invocation_context(),
+        default_sender=Sender("90100001", "Demo Nord Kommune"),
+        timeout_seconds=5,
+    )
+    with Sf1601Client(settings) as client:
+        return client.send(
+            recipient=Recipient("cvr", "29100001", name="Skolen"),
+            subject=CONTROL,
+            body="Vi har modtaget din underretning.",
+            idempotency_key=f"malformed-{uuid.uuid4()}",
+        )
+
+
+def _fkoeko_control(base: str) -> object:
+    client = FkOekoClient(FkOekoSettings(endpoint=f"{base}/fkoeko", timeout_seconds=5))
+    return client.post(replace(POSTING, text=CONTROL))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [_sf2900_control, _sf1470_control, _sf1601_control, _fkoeko_control],
+    ids=["sf2900", "sf1470", "sf1601", "fkoeko"],
+)
+def test_a_value_xml_cannot_carry_is_a_contract_violation_and_nothing_is_sent(
+    answer: Answer, base_url: str, call: Callable[[str], object]
+) -> None:
+    """Found by the API fuzzer: a control character in a journal note's title reached SF2900's
+    adapter, and lxml's raw ValueError came out of it."""
+    before = answer.requests
+    with pytest.raises(ContractViolation) as raised:
+        call(base_url)
+    assert _leaks(raised.value) == []
+    assert answer.requests == before
