@@ -108,7 +108,7 @@ def unit_of_work(
             uow.case_ids.clear()
             uow.commit(exc.status_code)
             raise
-        except DataError:
+        except (DataError, UnicodeEncodeError):
             # A value the database cannot store: the caller's error, answered 422 (api.errors).
             conn.rollback()
             uow.case_ids.clear()

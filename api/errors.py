@@ -1,20 +1,28 @@
 """Values the database cannot store are the caller's error (422), not the server's (500).
 
 PostgreSQL refuses some values only when a statement runs: a NUL character in a text field, a
-number outside bigint, a date outside its range (SQLSTATE class 22, "data exception"). Pydantic
-lets them through, so every endpoint would otherwise answer such a request with a 500 and a
-traceback in the log. The request's transaction is rolled back (and audited, `api.deps`); the
-caller gets a 422 in the app's usual shape (JSON for the API, a Danish page for a page).
-The value itself is never logged: it may be personal data.
+number outside bigint, a date outside its range (SQLSTATE class 22, "data exception"), and text
+with a lone surrogate (JSON's "\\ud800") cannot even be encoded for it. Pydantic lets them
+through, so every endpoint would otherwise answer such a request with a 500 and a traceback in
+the log. The request's transaction is rolled back (and audited, `api.deps`); the caller gets a
+422 in the app's usual shape (JSON for the API, a Danish page for a page). The value itself is
+never logged: it may be personal data.
+
+A request that fails validation gets FastAPI's usual 422, which quotes the input; JSON with a
+lone surrogate is then written with escapes (`SafeJSONResponse`) instead of failing to encode.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import structlog
 from fastapi import FastAPI, HTTPException, Request, Response, status
+from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -33,12 +41,32 @@ def unstorable() -> HTTPException:
     return HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, detail=UNSTORABLE)
 
 
+class SafeJSONResponse(JSONResponse):
+    """UTF-8 JSON as usual; JSON escapes where a string holds a lone surrogate."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except UnicodeEncodeError:
+            return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
 def install(app: FastAPI) -> None:
-    @app.exception_handler(DataError)
-    async def data_error(request: Request, exc: DataError) -> Response:
+    async def unstorable_value(request: Request, exc: Exception) -> Response:
+        state = sqlstate(exc) if isinstance(exc, DataError) else type(exc).__name__
         structlog.get_logger("api").warning(
-            "request.unstorable_value", sqlstate=sqlstate(exc), method=request.method
+            "request.unstorable_value", sqlstate=state, method=request.method
         )
         handler: Any = app.exception_handlers.get(StarletteHTTPException, http_exception_handler)
         response: Response = await handler(request, unstorable())
         return response
+
+    app.add_exception_handler(DataError, unstorable_value)
+    app.add_exception_handler(UnicodeEncodeError, unstorable_value)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        return SafeJSONResponse(
+            {"detail": jsonable_encoder(exc.errors())},
+            status_code=status.HTTP_422_UNPROCESSABLE_ENTITY,
+        )

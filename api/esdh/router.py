@@ -11,15 +11,19 @@ from pydantic import BaseModel, Field
 from api.cases.service import get_case
 from api.deps import Uow, require_roles
 from api.esdh.queue import write_journal_note
+from api.textcheck import XmlText
 from api.transfers.router import refuse_after_handover
 
 router = APIRouter(prefix="/api/cases", tags=["sager"])
+EARLIEST_NOTE = date(1900, 1, 1)
 
 
 class JournalNoteIn(BaseModel):
-    title: str = Field(min_length=1, max_length=255)
-    text: str = Field(min_length=1, max_length=20_000)
-    noted_on: date | None = None
+    # Journalised through SF2900 and SF1470: text XML can carry, and a date their xs:date takes
+    # (a year before 1000 is written without its leading zeros and breaks the XSD).
+    title: XmlText = Field(min_length=1, max_length=255)
+    text: XmlText = Field(min_length=1, max_length=20_000)
+    noted_on: date | None = Field(default=None, ge=EARLIEST_NOTE)
 
 
 @router.post("/{case_id}/journal-notes", status_code=status.HTTP_201_CREATED)

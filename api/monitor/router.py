@@ -26,6 +26,8 @@ router = APIRouter(tags=["drift"])
 INSTANCE_NOT_FOUND = "Procesinstansen findes ikke"
 INCIDENT_NOT_FOUND = "Hændelsen findes ikke"
 BATCH_MAX = 1000
+EngineKey = Annotated[int, Field(ge=0, le=2**63 - 1, description="engine key (int64)")]
+"""A key the engine's gRPC API takes: a larger number would fail in protobuf, not as a 422."""
 
 
 def operator(uow: Uow) -> UnitOfWork:
@@ -54,7 +56,7 @@ class IncidentFilterIn(BaseModel):
     process: str | None = None
     element: str | None = None
     error_type: str | None = None
-    instance: int | None = None
+    instance: EngineKey | None = None
 
     def to_filter(self) -> q.IncidentFilter:
         return q.IncidentFilter(**self.model_dump())
@@ -235,7 +237,9 @@ def cancel_instance(key: int, uow: Operator, settings: SettingsDep) -> JSONRespo
 
 class VariablesIn(BaseModel):
     variables: dict[str, Any]
-    scope_key: int | None = Field(default=None, description="element instance; default the process")
+    scope_key: EngineKey | None = Field(
+        default=None, description="element instance; default the process"
+    )
     local: bool = False
 
 
@@ -259,12 +263,12 @@ def set_variables(
 
 class ActivateIn(BaseModel):
     element_id: str
-    ancestor_key: int | None = None
+    ancestor_key: EngineKey | None = None
 
 
 class ModifyIn(BaseModel):
     activate: list[ActivateIn] = []
-    terminate: list[int] = Field(default=[], description="element instance keys")
+    terminate: list[EngineKey] = Field(default=[], description="element instance keys")
 
 
 @router.post("/api/processes/instances/{key}/modify")
