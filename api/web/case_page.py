@@ -109,6 +109,8 @@ def _note_errors(exc: ValidationError) -> dict[str, str]:
             errors[field] = "Skriv notatet." if field == "tekst" else "Udfyld feltet."
         elif error["type"] == "string_too_long":
             errors[field] = "Teksten er for lang."
+        elif error["type"] == "value_error" and field != "dato":
+            errors[field] = "Teksten indeholder kontroltegn, som ikke kan journaliseres."
         else:
             errors[field] = "Angiv en gyldig dato (åååå-mm-dd)."
     return errors

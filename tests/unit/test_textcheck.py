@@ -31,3 +31,16 @@ def test_control_characters_and_lone_surrogates_are_refused(text: str) -> None:
     element = etree.Element("n")
     with pytest.raises(ValueError):
         element.text = text  # what the adapters would have met
+
+
+def test_the_case_page_names_the_field_with_a_control_character() -> None:
+    from api.esdh.router import JournalNoteIn
+    from api.web.case_page import _note_errors
+
+    with pytest.raises(ValidationError) as raised:
+        JournalNoteIn(title="Samtale\x01", text="Linje\x0bto", noted_on="0039-03-13")
+    assert _note_errors(raised.value) == {
+        "emne": "Teksten indeholder kontroltegn, som ikke kan journaliseres.",
+        "tekst": "Teksten indeholder kontroltegn, som ikke kan journaliseres.",
+        "dato": "Angiv en gyldig dato (åååå-mm-dd).",
+    }
