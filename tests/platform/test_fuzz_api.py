@@ -167,6 +167,18 @@ def test_the_exclusions_name_real_operations(schema: Any) -> None:
     assert set(SIGNED_IN_EXCLUDED) <= labels
 
 
+def test_the_fuzzer_cannot_deploy(api_url: str, fuzz_user: FuzzUser) -> None:
+    """What makes POST /api/deployments safe to fuzz: the fuzzer's analyst role is not of the
+    operating organisation, so it is refused before a file is read."""
+    refused = httpx.post(
+        f"{api_url}/api/deployments",
+        files={"files": ("x.bpmn", b"<definitions/>", "application/xml")},
+        headers={"Authorization": fuzz_user.authorization},
+        timeout=30,
+    )
+    assert refused.status_code == 403, refused.text
+
+
 @pytest.mark.timeout(MODULE_BUDGET_SECONDS)
 def test_signed_in_no_server_error(schema: Any, fuzz_user: FuzzUser) -> None:
     started, failures, ran = time.monotonic(), [], 0
