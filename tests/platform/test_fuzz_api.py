@@ -46,6 +46,9 @@ SIGNED_IN_EXCLUDED = {
     # Starts the nightly DST delivery process now, for every municipality at once (not scoped
     # to the caller): it would send other tests' new events to the DST simulator.
     "POST /api/dst/koersler": "starts a DST delivery of every municipality",
+    # Starts the nightly retention process now, over every municipality's closed cases: it
+    # deletes or anonymises what is due, other tests' cases included.
+    "POST /api/retention/koersler": "starts a retention run over every municipality",
 }
 
 # Examples per operation and generation mode. Derandomized, so CI sees the same requests on
