@@ -399,6 +399,9 @@ def main() -> int:
         api.close()
     finally:
         stack.stop()
+        # Keep the logs (a failed run needs them), never the data.
+        shutil.rmtree(root / "data", ignore_errors=True)
+    assert tally is not None
     print("Burden of the standard journey (underretning -> 24-timers vurdering -> BFU -> § 32)")
     print(tally.table())
     problems = tally.problems()
