@@ -124,6 +124,8 @@ def wsdl_text(source: Path, contract_dir: Path, service_url: str) -> bytes:
 
 def contract_file(contract_dir: Path, path: str) -> Response:
     """A vendored XSD or WSDL file; anything else, or outside the contract, is a 404."""
+    if "\x00" in path:  # no file has one; resolve() would raise on it
+        return Response("Not found", status_code=404, media_type="text/plain")
     file = (contract_dir / path).resolve()
     inside = file.is_relative_to(contract_dir.resolve())
     if not inside or file.suffix not in {".xsd", ".wsdl"} or not file.is_file():

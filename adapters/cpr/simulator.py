@@ -31,7 +31,7 @@ from adapters.cpr.client import InvocationContext
 from adapters.cpr.model import PersonStatus
 from adapters.cpr.numbers import is_well_formed
 from adapters.cpr.people import derive_person, response_element
-from adapters.simulation import NO_TOKEN, token_problem
+from adapters.simulation import NO_TOKEN, contract_file, token_problem
 from adapters.soap import SOAP_BODY, SOAP_ENV, mask_cpr
 
 # Reserved numbers: synthetic by our scheme, all born 2 February 2014 (020214-99xx).
@@ -97,12 +97,8 @@ def create_app(*, slow_seconds: float = SLOW_SECONDS) -> FastAPI:
         return Response(_wsdl_text(service_url), media_type=_XML)
 
     @app.get("/sf1520/contract/{path:path}")
-    async def contract_file(path: str) -> Response:
-        file = (schema.CONTRACT_DIR / path).resolve()
-        inside = file.is_relative_to(schema.CONTRACT_DIR.resolve())
-        if not inside or file.suffix not in {".xsd", ".wsdl"} or not file.is_file():
-            return Response("Not found", status_code=404, media_type="text/plain")
-        return Response(file.read_bytes(), media_type=_XML)
+    async def contract(path: str) -> Response:
+        return contract_file(schema.CONTRACT_DIR, path)
 
     @app.post("/sf1520")
     async def person_lookup(request: Request) -> Response:

@@ -15,6 +15,7 @@ error (`ContractViolation` for an answer that breaks the contract, `Unavailable`
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -349,6 +350,45 @@ def test_a_simulator_answers_generated_garbage_with_the_contracts_fault(
             assert_contract_fault(sim, response)
 
     run()
+
+
+ODD_PATH_VALUES = [
+    "..",
+    "%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+    "x" * 300,
+    "%00",
+    "%00.xsd",
+    "%ff%fe",
+    "a%2Fb",
+    "-1",
+    "9" * 40,
+]
+ODD_QUERIES = ["", "?wsdl", "?xsd", "?schema", "?efter=x&antal=y", "?efter=-1&antal=9" + "9" * 30]
+
+
+def _get_routes() -> list[str]:
+    app = simulators.create_app()
+    return sorted(
+        {
+            route.path
+            for route in app.routes
+            if "GET" in getattr(route, "methods", set()) and "{" in route.path
+        }
+    )
+
+
+@pytest.mark.parametrize("route", _get_routes())
+def test_a_simulator_read_with_odd_path_values_is_never_a_server_error(
+    simulator_client: TestClient, route: str
+) -> None:
+    """Found here: a NUL in a contract file's name made resolve() raise (500)."""
+    headers = {EVENTS_HEADER: EVENTS_CREDENTIAL, FKOEKO_HEADER: FKOEKO_CREDENTIAL}
+    for value in ODD_PATH_VALUES:
+        path = re.sub(r"{[^}]+}", value, route)
+        for query in ODD_QUERIES:
+            response = simulator_client.get(path + query, headers=headers)
+            assert response.status_code < 500, (path + query, response.text[:200])
+            assert SECRET_FILE_MARKER.encode() not in response.content
 
 
 JUNK_SECURITY = {
