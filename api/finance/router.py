@@ -96,10 +96,13 @@ def start_run(data: RunIn, uow: Uow) -> dict[str, str]:
         )
     municipality_id = uow.principal.municipality_id
     run_id = uuid.uuid4()
+    # A key of the run's own: Zeebe starts no second instance from a message start event while
+    # one started by the same correlation key is active, and a run stays active while a payment
+    # of it waits for a leader's approval; a shared key would hold back every later run.
     queue_message(
         uow.conn,
         name=RUN_MESSAGE,
-        correlation_key=municipality_id,
+        correlation_key=f"{municipality_id}-{data.period}-{run_id}",
         message_id=f"udbetaling-{municipality_id}-{data.period}-{run_id}",
         variables={"period": data.period, "municipalityId": municipality_id},
     )

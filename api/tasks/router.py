@@ -145,12 +145,14 @@ def complete_task(
     _workers_only(uow)
     task = _task_in_scope(uow, task_id)
     prior = service.saved_document(uow.conn, task.key)
-    # A submission of this user whose completion the engine did not confirm (EngineUncertain):
-    # the document stays submitted, and sending it again is safe.
+    # The same user sending the same submission again: after a completion the engine did not
+    # confirm (EngineUncertain) the document stayed submitted, and sending it again is safe;
+    # after a confirmed one it is a repeat, and answered the same way (idempotent).
     unconfirmed = bool(
         prior is not None
         and prior.status == "submitted"
         and prior.saved_by == uow.principal.user_id
+        and dict(prior.data) == data
     )
     state = service.task_state(uow.conn, task.key)
     if state != service.OPEN:
@@ -169,10 +171,7 @@ def complete_task(
         )
     if prior is not None and prior.status == "submitted" and not unconfirmed:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=GONE)
-    if unconfirmed:
-        # What may already have reached the engine is what counts, not a changed resubmission.
-        data = dict(prior.data)
-    else:
+    if not unconfirmed:
         # Saved and committed before the engine hears of it: the process may go on at once,
         # and the next step must already find the document.
         service.save_document(uow.conn, uow.principal, task, data, "submitted")

@@ -183,6 +183,23 @@ def test_a_payment_over_the_threshold_waits_for_the_leader(
     assert len(booked(platform, grant["id"])) == 1
 
 
+def test_a_payment_waiting_for_approval_holds_back_no_later_run(
+    platform: Platform, caseworker: ApiClient, leader: ApiClient, finance: ApiClient
+) -> None:
+    """A run stays active while one of its payments waits for a leader; the next run of the
+    municipality starts and pays all the same."""
+    waiting_case, waiting = granted(caseworker, {**CONTACT, "price": 62000})
+    period = next_month(month_of(date.fromisoformat(waiting["revisions"][0]["starts_on"])))
+    run(finance, period)
+    payment(caseworker, waiting_case, period, "awaiting_approval")
+    other_case, _ = granted(caseworker, {**CONTACT, "price": 8100})
+    run(finance, period)
+    assert payment(caseworker, other_case, period, "matched")["amount"] == "8100.00"
+    assert payment(caseworker, waiting_case, period, "awaiting_approval")
+    complete(leader, task_named(leader, waiting_case, "Godkend udbetaling"), {"approve": "no"})
+    payment(caseworker, waiting_case, period, "rejected")
+
+
 def test_fkoeko_down_becomes_an_incident_and_is_paid_once_after_repair(
     platform: Platform, caseworker: ApiClient, finance: ApiClient
 ) -> None:
@@ -330,7 +347,7 @@ def test_each_municipality_posts_to_its_own_finance_system(
         period = next_month(month_of(date.fromisoformat(south_grant["revisions"][0]["starts_on"])))
         platform.engine.publish(
             "udbetaling-koer",
-            "902",
+            f"902-{south_grant['id']}",
             {"period": f"{period:%Y-%m}", "municipalityId": "902"},
             message_id=f"test-udbetaling-902-{south_grant['id']}",
         )
@@ -342,7 +359,7 @@ def test_each_municipality_posts_to_its_own_finance_system(
     north_case, north_grant = granted(caseworker, {**CONTACT, "price": 7100})
     platform.engine.publish(
         "udbetaling-koer",
-        "901",
+        f"901-{north_grant['id']}",
         {"period": f"{period:%Y-%m}", "municipalityId": "901"},
         message_id=f"test-udbetaling-901-{north_grant['id']}",
     )
