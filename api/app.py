@@ -24,6 +24,7 @@ from api.figures.router import router as figures_router
 from api.finance.budget_router import router as budget_router
 from api.finance.router import router as finance_router
 from api.logging import configure
+from api.metrics.http import install as install_metrics
 from api.modeler.router import router as modeler_router
 from api.monitor.router import router as monitor_router
 from api.platform.health import stack_health
@@ -94,6 +95,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/health")
     def health(result: Health) -> JSONResponse:
         return JSONResponse(result, status_code=200 if result["status"] == "UP" else 503)
+
+    install_metrics(app, settings.metrics_token.get_secret_value())
 
     install_pages(app)
     install_error_answers(app)

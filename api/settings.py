@@ -171,6 +171,11 @@ class Settings(BaseSettings):
     # processes, because the Zeebe Community License forbids offering process automation to
     # others (README, "Who may deploy"). Empty: nobody may deploy.
     operating_municipality: str = ""
+    # Prometheus metrics (README, "Metrics"): the API's /metrics needs this bearer token when it
+    # is set; the workers and the projector serve theirs on 127.0.0.1 at these ports (0: off).
+    metrics_token: SecretStr = SecretStr("")
+    workers_metrics_port: int = 9101
+    projector_metrics_port: int = 9102
 
 
 def owner_url(settings: Settings) -> str:

@@ -141,6 +141,8 @@ class Stack:
                 "BS_ZEEBE_GATEWAY": ends.gateway,
                 "BS_ZEEBE_REST_URL": ends.rest_url,
                 "BS_ZEEBE_MANAGEMENT_URL": ends.management_url,
+                "BS_WORKERS_METRICS_PORT": str(self.ports.workers_metrics),
+                "BS_PROJECTOR_METRICS_PORT": str(self.ports.projector_metrics),
                 "PYTHONUNBUFFERED": "1",
                 "BS_DEV_USERS": "true",
                 # The demo's Nord kommune operates the platform: its analysts may deploy.

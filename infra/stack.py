@@ -82,6 +82,9 @@ class Ports:
     management: int = 9600
     api: int = 8000
     simulators: int = 8100
+    # Prometheus text of the workers and the projector (the API serves its own at /metrics).
+    workers_metrics: int = 9101
+    projector_metrics: int = 9102
 
     @classmethod
     def free(cls) -> Ports:

@@ -12,6 +12,7 @@ import structlog
 from pyzeebe import ZeebeClient, ZeebeWorker, create_insecure_channel
 
 from api.logging import configure
+from api.metrics import serve_loopback
 from api.settings import get_settings
 from workers import (
     aktindsigt,
@@ -115,6 +116,7 @@ async def supervise(stop: asyncio.Event) -> None:
 
 def main() -> int:
     configure(get_settings().log_format)
+    serve_loopback(get_settings().workers_metrics_port, "workers")
     stop = asyncio.Event()
 
     async def run() -> None:

@@ -19,6 +19,7 @@ from pyzeebe.errors import BusinessError
 
 from api.audit.adapters import audit_scope
 from api.logging import mask_cpr
+from workers import metrics
 
 log = structlog.get_logger("workers")
 
@@ -66,6 +67,7 @@ async def failure_handler(exc: Exception, job: Job, controller: JobController) -
         await controller.set_error_status(
             mask_cpr(str(exc))[:MAX_FAILURE_MESSAGE], error_code=exc.error_code
         )
+        metrics.job_bpmn_error(job.type)
         return
     # The operator reads this on the incident: which step (its Danish label) and what failed.
     spec = REGISTRY.get(job.type)
@@ -74,6 +76,7 @@ async def failure_handler(exc: Exception, job: Job, controller: JobController) -
     retry_in = backoff_ms(job.retries - 1)
     bound.warning("job failed", error=message, retries_left=job.retries - 1, retry_in_ms=retry_in)
     await controller.set_failure_status(message, retry_back_off_ms=retry_in)
+    metrics.job_failed(job.type)
 
 
 async def log_start(job: Job) -> Job:
@@ -143,7 +146,8 @@ def task(
             timeout_ms=timeout_ms,
             max_running_jobs=max_running_jobs,
             max_jobs_to_activate=max_running_jobs,
-            before=[log_start],
+            before=[log_start, metrics.job_started],
+            after=[metrics.job_finished],
         )(cast(Any, wrapper))
         return fn
 

@@ -6,11 +6,14 @@ import signal
 import sys
 
 import structlog
+from prometheus_client import REGISTRY
 from sqlalchemy import create_engine
 
 from api.db import make_engine, make_redis
 from api.logging import configure
+from api.metrics import serve_loopback
 from api.projector.consumer import Projector
+from api.projector.metrics import StreamBacklog
 from api.projector.store import replay
 from api.settings import get_settings, owner_url
 
@@ -34,7 +37,12 @@ def main(argv: list[str]) -> int:
     engine = make_engine(settings, pool_size=2)
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    Projector(settings, engine, make_redis(settings)).run(lambda: stopping)
+    projector = Projector(settings, engine, make_redis(settings))
+    REGISTRY.register(
+        StreamBacklog(projector.redis, projector.group, projector.streams, settings.stream_prefix)
+    )
+    serve_loopback(settings.projector_metrics_port, "projector")
+    projector.run(lambda: stopping)
     log.info("projector stopped")
     return 0
 

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import OperationalError
 
+from api.projector import metrics
 from api.projector import tables as t
 from api.projector.mapping import MAPPERS, Record, ms_to_dt
 from api.projector.store import project
@@ -110,6 +111,7 @@ class Projector:
                 self._save_state(conn, entries)
                 self.fault.at("before_commit", self.batches)
             self.fault.at("after_commit", self.batches)
+        metrics.observe_batch(records, time.time())
         pipe = self.redis.pipeline(transaction=False)
         for stream in {s for s, _, _ in entries}:
             pipe.xack(stream, self.group, *[i for s, i, _ in entries if s == stream])
