@@ -56,6 +56,7 @@ bench: system fetch
 	$(PY) -m tests.bench.underretning
 	$(PY) -m tests.bench.monitor
 	$(PY) -m tests.bench.budget
+	$(PY) -m tests.bench.pages
 
 ## The caseworker's standard journey in Chromium on a stack of its own: typed fields and clicks
 ## per step against the targets (60 and 120), the child's CPR typed once; non-zero if broken.

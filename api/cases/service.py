@@ -29,7 +29,18 @@ def get_case(conn: Connection, principal: Principal, case_id: uuid.UUID) -> Any:
 
 
 def child_view(conn: Connection, child_id: uuid.UUID) -> dict[str, Any]:
-    child = conn.execute(select(person).where(person.c.id == child_id)).one()
+    return _child_view(conn.execute(select(person).where(person.c.id == child_id)).one())
+
+
+def child_views(conn: Connection, child_ids: set[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+    """`child_view` of many children, in one query."""
+    if not child_ids:
+        return {}
+    rows = conn.execute(select(person).where(person.c.id.in_(child_ids)))
+    return {row.id: _child_view(row) for row in rows}
+
+
+def _child_view(child: Any) -> dict[str, Any]:
     data = dict(child.cpr_data or {})
     view: dict[str, Any] = {
         "cpr_status": child.cpr_status,

@@ -170,6 +170,14 @@ user_task = Table(
     Column("last_position", BigInteger, nullable=False),
     Index("ix_user_task_state", "state"),
     Index("ix_user_task_pi", "process_instance_key"),
+    # Mit overblik: my tasks, and a team's duty queue (candidate_groups @> '["<group>"]').
+    Index("ix_user_task_assignee_state", "assignee", "state"),
+    Index(
+        "ix_user_task_candidate_groups",
+        "candidate_groups",
+        postgresql_using="gin",
+        postgresql_ops={"candidate_groups": "jsonb_path_ops"},
+    ),
 )
 
 timer = Table(

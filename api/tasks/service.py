@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Text, cast, func, select, update
+from sqlalchemy import Connection, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from api.auth.principal import Principal
@@ -37,35 +37,25 @@ class Task:
     process_definition_key: int
 
 
-def _case_var() -> Any:
-    return (
-        select(rm.variable.c.process_instance_key, rm.variable.c.value)
-        .where(
-            rm.variable.c.name == "caseId",
-            rm.variable.c.scope_key == rm.variable.c.process_instance_key,
-        )
-        .subquery("case_var")
-    )
-
-
 def _query(principal: Principal) -> Any:
-    case_var = _case_var()
+    """Open and closed user tasks with their case, in the principal's scope. The case comes from
+    the instance's `caseId` variable, which the projector copies to `process_instance.case_id`
+    (indexed), so the scope filter narrows the cases first and the tasks are found through
+    their instances, rather than by matching every instance's variable against every case."""
     return (
         select(
             rm.user_task,
             case.c.id.label("case_id"),
             rm.form.c.form_id,
         )
-        .join(case_var, case_var.c.process_instance_key == rm.user_task.c.process_instance_key)
-        .join(case, case_var.c.value == json_string(case.c.id))
+        .join(
+            rm.process_instance,
+            rm.process_instance.c.process_instance_key == rm.user_task.c.process_instance_key,
+        )
+        .join(case, case.c.id == rm.process_instance.c.case_id)
         .outerjoin(rm.form, rm.form.c.form_key == rm.user_task.c.form_key)
         .where(principal.case_scope())
     )
-
-
-def json_string(column: Any) -> Any:
-    """A uuid column as the JSON string the variable table holds: "\"<uuid>\""."""
-    return func.concat('"', cast(column, Text), '"')
 
 
 def _definition_xml(conn: Connection, process_definition_key: int) -> str:
@@ -77,8 +67,61 @@ def _definition_xml(conn: Connection, process_definition_key: int) -> str:
     return str(xml or "")
 
 
-def _name(conn: Connection, row: Any) -> str:
-    return element_name(_definition_xml(conn, row.process_definition_key), row.element_id)
+# Element names per deployed definition, parsed once per process rather than once per task row.
+# A definition key's XML never changes, but a fresh broker (a test stack) starts its keys over,
+# so an entry is keyed by the XML's digest too.
+_NAMES: dict[tuple[int, str], dict[str, str]] = {}
+_NAMES_MAX = 512
+
+
+def _names_in(bpmn_xml: str) -> dict[str, str]:
+    """Every element's name (its id when it has none), by id; the first element of an id wins."""
+    from lxml import etree
+
+    if not bpmn_xml:
+        return {}
+    root = etree.fromstring(bpmn_xml.encode(), etree.XMLParser(resolve_entities=False))
+    names: dict[str, str] = {}
+    for e in root.iter():
+        element_id = e.get("id")
+        if element_id is not None and element_id not in names:
+            names[element_id] = str(e.get("name") or element_id)
+    return names
+
+
+def element_names(conn: Connection, definition_keys: set[int]) -> dict[int, dict[str, str]]:
+    """The element names of each of these process definitions (absent: not deployed)."""
+    if not definition_keys:
+        return {}
+    pd = rm.process_definition
+    digest = func.md5(pd.c.bpmn_xml).label("digest")
+    known = {
+        r.process_definition_key: r.digest
+        for r in conn.execute(
+            select(pd.c.process_definition_key, digest).where(
+                pd.c.process_definition_key.in_(definition_keys)
+            )
+        )
+    }
+    found = {k: _NAMES[(k, d)] for k, d in known.items() if (k, d) in _NAMES}
+    missing = [k for k in known if k not in found]
+    if missing:
+        rows = conn.execute(
+            select(pd.c.process_definition_key, pd.c.bpmn_xml, digest).where(
+                pd.c.process_definition_key.in_(missing)
+            )
+        )
+        for r in rows:
+            found[r.process_definition_key] = _names_in(r.bpmn_xml)
+            if len(_NAMES) >= _NAMES_MAX:
+                _NAMES.clear()
+            _NAMES[(r.process_definition_key, r.digest)] = found[r.process_definition_key]
+    return found
+
+
+def _name(names: dict[int, dict[str, str]], row: Any) -> str:
+    element_id = str(row.element_id)
+    return names.get(row.process_definition_key, {}).get(element_id, element_id)
 
 
 def _element(bpmn_xml: str, element_id: str) -> Any:
@@ -126,10 +169,10 @@ def involved_elsewhere(conn: Connection, task: Task, user_id: uuid.UUID) -> bool
     return worked is not None
 
 
-def _task(conn: Connection, row: Any) -> Task:
+def _task(names: dict[int, dict[str, str]], row: Any) -> Task:
     return Task(
         key=row.user_task_key,
-        name=_name(conn, row),
+        name=_name(names, row),
         case_id=row.case_id,
         process_instance_key=row.process_instance_key,
         assignee=row.assignee,
@@ -159,13 +202,17 @@ def list_tasks(
     if case_id:
         stmt = stmt.where(case.c.id == case_id)
     stmt = stmt.order_by(rm.user_task.c.due_date.nulls_last(), rm.user_task.c.user_task_key)
-    return [_task(conn, row) for row in conn.execute(stmt)]
+    rows = conn.execute(stmt).all()
+    names = element_names(conn, {row.process_definition_key for row in rows})
+    return [_task(names, row) for row in rows]
 
 
 def get_task(conn: Connection, principal: Principal, key: int) -> Task | None:
     """An open or closed task in scope; None hides tasks of other teams and municipalities."""
     row = conn.execute(_query(principal).where(rm.user_task.c.user_task_key == key)).first()
-    return _task(conn, row) if row else None
+    if row is None:
+        return None
+    return _task(element_names(conn, {row.process_definition_key}), row)
 
 
 def task_state(conn: Connection, key: int) -> str | None:

@@ -6,14 +6,13 @@ queries for the whole list rather than one set per card.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, select
 
-from api.cases.service import child_view, deadlines
+from api.cases.service import child_views, deadlines
 from api.cases.tables import case
 from api.tasks.service import Task
 from api.web.render import COPENHAGEN, as_datetime
@@ -80,15 +79,13 @@ def build_cards(conn: Connection, tasks: list[Task], now: datetime) -> list[Card
         return []
     case_ids = {t.case_id for t in tasks}
     cases = {row.id: row for row in conn.execute(select(case).where(case.c.id.in_(case_ids)))}
-    children: dict[uuid.UUID, dict[str, Any]] = {}
+    children = child_views(conn, {row.child_id for row in cases.values()})
     by_instance: dict[str, list[dict[str, Any]]] = {}
     for d in deadlines(conn, sorted({t.process_instance_key for t in tasks}), now):
         by_instance.setdefault(d["process_instance_key"], []).append(d)
     cards = []
     for task in tasks:
         row = cases[task.case_id]
-        if row.child_id not in children:
-            children[row.child_id] = child_view(conn, row.child_id)
         child = children[row.child_id]
         flags = [f for f in (row.flags or []) if f in FLAG_LABELS]
         if child.get("address_protected") and "adressebeskyttelse" not in flags:

@@ -22,7 +22,7 @@ from api.esdh.tables import journal_note
 from api.org.tables import app_user
 from api.projector import tables as rm
 from api.rules.catalogue import RULE_SETS
-from api.tasks.service import element_name
+from api.tasks.service import element_names
 from api.web.render import COPENHAGEN
 
 CUSTODY_LABELS = {
@@ -178,12 +178,15 @@ def process_names(conn: Connection, process_ids: set[str]) -> dict[str, str]:
     """The processes' own names, from their newest deployed definition."""
     if not process_ids:
         return {}
+    pd = rm.process_definition
     rows = conn.execute(
-        select(rm.process_definition.c.bpmn_process_id, rm.process_definition.c.bpmn_xml)
-        .where(rm.process_definition.c.bpmn_process_id.in_(process_ids))
-        .order_by(rm.process_definition.c.version)
+        select(pd.c.bpmn_process_id, pd.c.process_definition_key)
+        .where(pd.c.bpmn_process_id.in_(process_ids))
+        .order_by(pd.c.version)
     )
-    return {r.bpmn_process_id: element_name(r.bpmn_xml, r.bpmn_process_id) for r in rows}
+    newest = {r.bpmn_process_id: r.process_definition_key for r in rows}
+    names = element_names(conn, set(newest.values()))
+    return {p: names.get(key, {}).get(p, p) for p, key in newest.items()}
 
 
 @dataclass(frozen=True)
