@@ -11,6 +11,7 @@ from sqlalchemy import Connection, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from api.auth.principal import Principal
+from api.auth.service import load_principal
 from api.cases.tables import case, form_document
 from api.cases.workflow import latest_submitted
 from api.forms.validation import fields
@@ -147,6 +148,22 @@ def element_properties(bpmn_xml: str, element_id: str) -> dict[str, str]:
         str(p.get("name")): str(p.get("value"))
         for p in element.iter("{http://camunda.org/schema/zeebe/1.0}property")
     }
+
+
+OUT_OF_SIGHT = (
+    "Kollegaen har ikke adgang til sagen (enhed, KLE-område eller beskyttet sag) og kan ikke "
+    "få opgaven"
+)
+
+
+def may_see_case(conn: Connection, user_id: uuid.UUID, case_id: uuid.UUID) -> bool:
+    """Whether a colleague would see the case (their own case scope, KLE included): a task is
+    only handed to someone who can open it."""
+    colleague = load_principal(conn, user_id)
+    if colleague is None:
+        return False
+    found = conn.execute(select(case.c.id).where(case.c.id == case_id, colleague.case_scope()))
+    return found.first() is not None
 
 
 def involved_elsewhere(conn: Connection, task: Task, user_id: uuid.UUID) -> bool:

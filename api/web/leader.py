@@ -43,6 +43,7 @@ MESSAGES = {
     "samme": ("error", "Vælg to forskellige medarbejdere."),
     "ukendt_kollega": ("error", "Vælg en medarbejder fra dit team."),
     "involveret": ("error", task_api.INVOLVED),
+    "uden_adgang": ("error", service.OUT_OF_SIGHT),
     "lukket": ("error", task_api.GONE),
     "motor": ("error", task_api.ENGINE_DOWN),
 }
@@ -204,6 +205,8 @@ def _hand_over(uow: UnitOfWork, request: Request, task: Task, to: Any) -> None:
     """One task to a team member, refused as the task API refuses; HTTPException otherwise."""
     if service.involved_elsewhere(uow.conn, task, to.id):
         raise HTTPException(409, detail=task_api.INVOLVED)
+    if not service.may_see_case(uow.conn, to.id, task.case_id):
+        raise HTTPException(409, detail=service.OUT_OF_SIGHT)
     try:
         task_api._engine(request).assign(task.key, to.username)
     except (TaskConflict, TaskGone) as exc:

@@ -46,6 +46,7 @@ MESSAGES = {
     "ingen_adgang": ("error", "Det har du ikke adgang til."),
     "findes_ikke": ("error", "Opgaven findes ikke."),
     "ukendt_kollega": ("error", "Vælg en medarbejder fra dit team."),
+    "uden_adgang": ("error", service.OUT_OF_SIGHT),
 }
 FILTER_KEYS = ("frist", "opgave", "flag")
 # How long an action waits for the read model to show its effect before the page reloads.
@@ -83,7 +84,7 @@ def _colleagues(uow: UnitOfWork) -> list[Any]:
     """Who a leader may hand a task to: active caseworkers and leaders of the same team."""
     return list(
         uow.conn.execute(
-            select(app_user.c.username, app_user.c.display_name)
+            select(app_user.c.id, app_user.c.username, app_user.c.display_name)
             .join(user_role, user_role.c.user_id == app_user.c.id)
             .where(
                 app_user.c.org_unit_id == uow.principal.org_unit_id,
@@ -245,9 +246,12 @@ def reassign(
     try:
         require_roles(uow, "team_leader")
         task = task_api._task_in_scope(uow, task_id)
-        if assignee not in {c.username for c in _colleagues(uow)}:
+        colleague = {c.username: c for c in _colleagues(uow)}.get(assignee)
+        if colleague is None:
             uow.commit(400)
             return _back("ukendt_kollega", filtre)
+        if not service.may_see_case(uow.conn, colleague.id, task.case_id):
+            raise HTTPException(409, detail=service.OUT_OF_SIGHT)
         try:
             task_api._engine(request).assign(task.key, assignee)
         except (TaskConflict, TaskGone) as exc:

@@ -1148,3 +1148,24 @@ def test_dst_deliveries_are_the_operators_municipalitys_only(
     finally:
         with platform.db.begin() as conn:
             conn.execute(delete(dst_delivery).where(dst_delivery.c.delivery_id.in_(ids.values())))
+
+
+def test_a_task_is_never_handed_to_a_colleague_who_cannot_see_the_case(
+    matrix: dict[str, Any],
+) -> None:
+    """A team leader hands the 34.10.10 case's task to a colleague of the same team whose KLE
+    constraint is 34.15: refused with the reason, from the leader page and the overview alike;
+    to a colleague under 34.10 it goes."""
+    leader: MatrixClient = matrix["clients"]["team_leader"]
+    task = matrix["targets"]["own"].task_id
+    for path, back in (
+        (f"/leder/opgaver/{task}/tildel", "/leder"),
+        (f"/opgaver/{task}/tildel", "/"),
+    ):
+        refused = leader.call("POST", path, form={"assignee": "kle-matrix-paalaeg"})
+        assert refused.status_code == 303, refused.text
+        assert refused.headers["location"].startswith(f"{back}?besked=uden_adgang")
+    handed = leader.call(
+        "POST", f"/leder/opgaver/{task}/tildel", form={"assignee": matrix_user("caseworker")}
+    )
+    assert handed.headers["location"].startswith("/leder?besked=tildelt")
