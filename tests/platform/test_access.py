@@ -502,6 +502,9 @@ ROUTES: dict[tuple[str, str], Keyed | Listed | Unscoped] = {
         frozenset({"finance", "team_leader"}),
     ),
     ("GET", "/health"): Unscoped("the stack's health", None),
+    ("GET", "/metrics"): Unscoped(
+        "Prometheus counters by route template, no ids; the scraper's own bearer token", None
+    ),
     ("GET", "/log-ind"): Unscoped("the sign-in page", None),
     ("POST", "/log-ind"): Unscoped("the sign-in", None),
     ("POST", "/log-ud"): Unscoped("ends the caller's own session (tests/browser)", EVERYONE),
