@@ -43,6 +43,11 @@ def test_every_role_has_a_danish_label() -> None:
 
 
 def test_every_change_the_service_records_has_a_danish_label() -> None:
-    source = Path(__file__).resolve().parents[2] / "api" / "admin" / "service.py"
-    recorded = set(re.findall(r'record\(\s*conn,\s*principal,\s*"([a-z_.]+)"', source.read_text()))
+    # Every module that records an administrator's change (admin, retention rules, ...).
+    api = Path(__file__).resolve().parents[2] / "api"
+    recorded = {
+        kind
+        for source in api.rglob("*.py")
+        for kind in re.findall(r'record\(\s*conn,\s*principal,\s*"([a-z_.]+)"', source.read_text())
+    }
     assert recorded and recorded == set(CHANGE_LABELS)
