@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from api.auth.principal import Principal
@@ -210,12 +211,21 @@ def list_tasks(
     assignee: str | None = None,
     candidate_group: str | None = None,
     case_id: uuid.UUID | None = None,
+    unassigned: bool = False,
+    any_of_groups: Sequence[str] = (),
 ) -> list[Task]:
+    """Open tasks in scope; `any_of_groups`: of at least one of these candidate groups."""
     stmt = _query(principal).where(rm.user_task.c.state == OPEN)
     if assignee:
         stmt = stmt.where(rm.user_task.c.assignee == assignee)
+    if unassigned:
+        stmt = stmt.where(rm.user_task.c.assignee.is_(None))
     if candidate_group:
         stmt = stmt.where(rm.user_task.c.candidate_groups.contains([candidate_group]))
+    if any_of_groups:
+        stmt = stmt.where(
+            or_(*(rm.user_task.c.candidate_groups.contains([g]) for g in any_of_groups))
+        )
     if case_id:
         stmt = stmt.where(case.c.id == case_id)
     stmt = stmt.order_by(rm.user_task.c.due_date.nulls_last(), rm.user_task.c.user_task_key)

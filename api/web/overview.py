@@ -107,12 +107,13 @@ def _page(
     principal = uow.principal
     criteria, problems = _criteria(dict(request.query_params) if params is None else params)
     unit = _unit(uow)
-    groups = [unit.duty_group] + ([unit.leader_group] if principal.has("team_leader") else [])
+    leader = principal.has("team_leader")
+    groups = [unit.duty_group] + ([unit.leader_group] if leader else [])
     tasks = {t.key: t for t in service.list_tasks(uow.conn, principal, assignee=principal.username)}
-    for group in groups:
-        tasks.update(
-            {t.key: t for t in service.list_tasks(uow.conn, principal, candidate_group=group)}
-        )
+    # A caseworker sees their own tasks and the queue, not colleagues' (a leader does): the
+    # counts and task names are of what the page can show.
+    found = service.list_tasks(uow.conn, principal, any_of_groups=groups, unassigned=not leader)
+    tasks.update({t.key: t for t in found})
     now = clock.current().now()
     cards = build_cards(uow.conn, list(tasks.values()), now)
     uow.touch(t.case_id for t in tasks.values())
@@ -126,7 +127,7 @@ def _page(
         .where(saved_filter.c.user_id == principal.user_id)
         .order_by(saved_filter.c.name)
     ).all()
-    colleagues = _colleagues(uow) if principal.has("team_leader") else []
+    colleagues = _colleagues(uow) if leader else []
     uow.commit(status_code)
     message = MESSAGES.get(request.query_params.get("besked", ""))
     return render(
@@ -136,7 +137,7 @@ def _page(
         status_code=status_code,
         mine=mine,
         queue=queue,
-        team=team if principal.has("team_leader") else [],
+        team=team if leader else [],
         counts=counts,
         buckets=BUCKETS,
         flag_labels=FLAG_LABELS,
