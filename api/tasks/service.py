@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, or_, select, update
+from sqlalchemy import Connection, DateTime, and_, cast, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from api.auth.principal import Principal
@@ -204,6 +204,53 @@ def _task(names: dict[int, dict[str, str]], row: Any) -> Task:
     )
 
 
+def _open_tasks(
+    principal: Principal,
+    *,
+    assignee: str | None = None,
+    candidate_group: str | None = None,
+    case_id: uuid.UUID | None = None,
+    unassigned: bool = False,
+    any_of_groups: Sequence[str] = (),
+    assigned_to_others_than: str | None = None,
+) -> Any:
+    stmt = _query(principal).where(rm.user_task.c.state == OPEN)
+    if assignee:
+        stmt = stmt.where(rm.user_task.c.assignee == assignee)
+    if unassigned:
+        stmt = stmt.where(rm.user_task.c.assignee.is_(None))
+    if assigned_to_others_than:
+        stmt = stmt.where(
+            rm.user_task.c.assignee.is_not(None),
+            rm.user_task.c.assignee != assigned_to_others_than,
+        )
+    if candidate_group:
+        stmt = stmt.where(rm.user_task.c.candidate_groups.contains([candidate_group]))
+    if any_of_groups:
+        stmt = stmt.where(
+            or_(*(rm.user_task.c.candidate_groups.contains([g]) for g in any_of_groups))
+        )
+    if case_id:
+        stmt = stmt.where(case.c.id == case_id)
+    return stmt
+
+
+def effective_due() -> Any:
+    """A task's deadline as its card shows it: its due date, else its process's nearest open
+    deadline timer (cards.build_cards does the same in Python)."""
+    timer = (
+        select(func.min(rm.timer.c.due_at))
+        .where(
+            rm.timer.c.process_instance_key == rm.user_task.c.process_instance_key,
+            rm.timer.c.deadline_rule.is_not(None),
+            rm.timer.c.state == "CREATED",
+        )
+        .scalar_subquery()
+    )
+    due = cast(func.nullif(rm.user_task.c.due_date, ""), DateTime(timezone=True))
+    return func.coalesce(due, timer)
+
+
 def list_tasks(
     conn: Connection,
     principal: Principal,
@@ -213,25 +260,54 @@ def list_tasks(
     case_id: uuid.UUID | None = None,
     unassigned: bool = False,
     any_of_groups: Sequence[str] = (),
+    assigned_to_others_than: str | None = None,
+    limit: int | None = None,
 ) -> list[Task]:
-    """Open tasks in scope; `any_of_groups`: of at least one of these candidate groups."""
-    stmt = _query(principal).where(rm.user_task.c.state == OPEN)
-    if assignee:
-        stmt = stmt.where(rm.user_task.c.assignee == assignee)
-    if unassigned:
-        stmt = stmt.where(rm.user_task.c.assignee.is_(None))
-    if candidate_group:
-        stmt = stmt.where(rm.user_task.c.candidate_groups.contains([candidate_group]))
-    if any_of_groups:
-        stmt = stmt.where(
-            or_(*(rm.user_task.c.candidate_groups.contains([g]) for g in any_of_groups))
-        )
-    if case_id:
-        stmt = stmt.where(case.c.id == case_id)
-    stmt = stmt.order_by(rm.user_task.c.due_date.nulls_last(), rm.user_task.c.user_task_key)
+    """Open tasks in scope; `any_of_groups`: of at least one of these candidate groups;
+    `limit`: only that many, those with the soonest deadline (`effective_due`) first."""
+    stmt = _open_tasks(
+        principal,
+        assignee=assignee,
+        candidate_group=candidate_group,
+        case_id=case_id,
+        unassigned=unassigned,
+        any_of_groups=any_of_groups,
+        assigned_to_others_than=assigned_to_others_than,
+    )
+    if limit is None:
+        stmt = stmt.order_by(rm.user_task.c.due_date.nulls_last(), rm.user_task.c.user_task_key)
+    else:
+        stmt = stmt.order_by(effective_due().nulls_last(), rm.user_task.c.user_task_key)
+        stmt = stmt.limit(limit)
     rows = conn.execute(stmt).all()
     names = element_names(conn, {row.process_definition_key for row in rows})
     return [_task(names, row) for row in rows]
+
+
+def count_by_due(
+    conn: Connection,
+    principal: Principal,
+    windows: dict[str, tuple[datetime | None, datetime]],
+    **filters: Any,
+) -> tuple[int, dict[str, int]]:
+    """How many open tasks match the filters (as `list_tasks`), and how many of them have their
+    deadline (`effective_due`) in each window [from, until), counted in SQL."""
+    inner = _open_tasks(principal, **filters).add_columns(effective_due().label("due")).subquery()
+    due = inner.c.due
+    columns = [func.count().label("total")]
+    for key, (start, until) in windows.items():
+        condition = due < until if start is None else and_(due >= start, due < until)
+        columns.append(func.count().filter(condition).label(key))
+    row = conn.execute(select(*columns).select_from(inner)).one()
+    return int(row.total), {key: int(row._mapping[key]) for key in windows}
+
+
+def task_names(conn: Connection, principal: Principal, **filters: Any) -> set[str]:
+    """The distinct names of the open tasks matching the filters (as `list_tasks`)."""
+    inner = _open_tasks(principal, **filters).subquery()
+    rows = conn.execute(select(inner.c.process_definition_key, inner.c.element_id).distinct()).all()
+    names = element_names(conn, {row.process_definition_key for row in rows})
+    return {_name(names, row) for row in rows}
 
 
 def get_task(conn: Connection, principal: Principal, key: int) -> Task | None:

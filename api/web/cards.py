@@ -62,6 +62,22 @@ def bucket_of(due: datetime | None, now: datetime) -> str | None:
     return None
 
 
+def bucket_windows(now: datetime) -> dict[str, tuple[datetime | None, datetime]]:
+    """Each bucket as a window [from, until) of deadlines, the same days as `bucket_of`, so
+    the buckets can be counted in SQL."""
+    today = now.astimezone(COPENHAGEN).date()
+
+    def midnight(day: date) -> datetime:
+        return datetime(day.year, day.month, day.day, tzinfo=COPENHAGEN)
+
+    tomorrow = midnight(today + timedelta(days=1))
+    return {
+        "overskredet": (None, now),
+        "i_dag": (now, tomorrow),
+        "7_dage": (tomorrow, midnight(today + timedelta(days=8))),
+    }
+
+
 def _deadline_for(
     task_due: datetime | None, candidates: list[dict[str, Any]]
 ) -> dict[str, Any] | None:

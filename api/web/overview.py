@@ -24,7 +24,7 @@ from api.org.tables import app_user, org_unit, user_role
 from api.projector import tables as rm
 from api.tasks import router as task_api
 from api.tasks import service
-from api.web.cards import BUCKETS, FLAG_LABELS, Card, build_cards
+from api.web.cards import BUCKETS, FLAG_LABELS, Card, bucket_windows, build_cards
 from api.web.render import home_for, render
 from api.web.session import Csrf, PageUow
 from api.web.tables import saved_filter
@@ -49,6 +49,9 @@ MESSAGES = {
     "uden_adgang": ("error", service.OUT_OF_SIGHT),
 }
 FILTER_KEYS = ("frist", "opgave", "flag")
+# `?kolleger=alle`: every colleague's task, not only the TEAM_LIMIT with the soonest deadline.
+ALL_KEY = "kolleger"
+TEAM_LIMIT = 50
 # How long an action waits for the read model to show its effect before the page reloads.
 SETTLE_SECONDS = 5.0
 
@@ -112,16 +115,35 @@ def _page(
     tasks = {t.key: t for t in service.list_tasks(uow.conn, principal, assignee=principal.username)}
     # A caseworker sees their own tasks and the queue, not colleagues' (a leader does): the
     # counts and task names are of what the page can show.
-    found = service.list_tasks(uow.conn, principal, any_of_groups=groups, unassigned=not leader)
+    found = service.list_tasks(uow.conn, principal, any_of_groups=groups, unassigned=True)
     tasks.update({t.key: t for t in found})
     now = clock.current().now()
     cards = build_cards(uow.conn, list(tasks.values()), now)
-    uow.touch(t.case_id for t in tasks.values())
-    shown = [c for c in cards if _matches(c, criteria)]
-    mine = [c for c in shown if c.task.assignee == principal.username]
-    queue = [c for c in shown if c.task.assignee is None]
-    team = [c for c in shown if c.task.assignee not in (None, principal.username)]
     counts = {b: sum(1 for c in cards if c.bucket == b) for b in BUCKETS}
+    names = {c.task.name for c in cards}
+    team_cards: list[Card] = []
+    team_total = 0
+    all_colleagues = (request.query_params if params is None else params).get(ALL_KEY) == "alle"
+    if leader:
+        # Colleagues' tasks: by default only the TEAM_LIMIT with the soonest deadline (a team
+        # has about a thousand); the counts and names are of all of them, counted in SQL.
+        others: dict[str, Any] = {
+            "any_of_groups": groups,
+            "assigned_to_others_than": principal.username,
+        }
+        limit = None if all_colleagues or criteria else TEAM_LIMIT
+        team_tasks = service.list_tasks(uow.conn, principal, limit=limit, **others)
+        team_cards = build_cards(uow.conn, team_tasks, now)
+        team_total, team_counts = service.count_by_due(
+            uow.conn, principal, bucket_windows(now), **others
+        )
+        counts = {b: counts[b] + team_counts[b] for b in BUCKETS}
+        names |= service.task_names(uow.conn, principal, **others)
+    mine = [c for c in cards if _matches(c, criteria) and c.task.assignee == principal.username]
+    queue = [c for c in cards if _matches(c, criteria) and c.task.assignee is None]
+    team = [c for c in team_cards if _matches(c, criteria)]
+    # Only the cases the page shows are read.
+    uow.touch(c.task.case_id for c in mine + queue + team)
     filters = uow.conn.execute(
         select(saved_filter)
         .where(saved_filter.c.user_id == principal.user_id)
@@ -137,11 +159,13 @@ def _page(
         status_code=status_code,
         mine=mine,
         queue=queue,
-        team=team if leader else [],
+        team=team,
+        team_total=team_total,
+        team_limited=len(team_cards) < team_total,
         counts=counts,
         buckets=BUCKETS,
         flag_labels=FLAG_LABELS,
-        task_names=sorted({c.task.name for c in cards}),
+        task_names=sorted(names),
         criteria=criteria,
         problems=problems,
         saved=[(f, urlencode(f.criteria)) for f in filters],
