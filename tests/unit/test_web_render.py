@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from api.auth.principal import Principal
-from api.web.cards import bucket_of
+from api.web.cards import bucket_of, bucket_windows
 from api.web.render import dk_date, dk_datetime, home_for, nav_for
 from api.web.session import csrf_token
 
@@ -46,3 +46,22 @@ def test_navigation_shows_only_what_the_roles_allow() -> None:
 def test_csrf_token_belongs_to_its_session() -> None:
     assert csrf_token("a") == csrf_token("a") != csrf_token("b")
     assert len(csrf_token("a")) == 64
+
+
+def test_bucket_windows_are_the_days_of_bucket_of() -> None:
+    """The overview counts colleagues' deadlines in SQL by these windows: the same buckets as
+    the cards, every quarter of an hour over three weeks and across the DST change."""
+    for now in (
+        datetime(2026, 11, 23, 22, 30, tzinfo=UTC),
+        datetime(2026, 3, 27, 12, 0, tzinfo=UTC),
+    ):
+        windows = bucket_windows(now)
+        for step in range(-4 * 24, 4 * 24 * 20):
+            due = now + timedelta(minutes=15 * step + 7)
+            inside = [
+                key
+                for key, (start, until) in windows.items()
+                if (start is None or due >= start) and due < until
+            ]
+            expected = bucket_of(due, now)
+            assert inside == ([expected] if expected else []), due
