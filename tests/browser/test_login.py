@@ -23,7 +23,14 @@ def test_caseworker_logs_in_and_sees_only_their_nav(signed_in: LogIn, base_url: 
 
 
 def test_each_role_sees_its_own_links(signed_in: LogIn) -> None:
-    assert nav_links(signed_in("leader")) == ["Mit overblik", "Ny underretning", "Søg", "Leder"]
+    assert nav_links(signed_in("leader")) == [
+        "Mit overblik",
+        "Ny underretning",
+        "Søg",
+        "Leder",
+        "Budget",
+        "Nøgletal",
+    ]
     analyst = signed_in("analyst")
     assert nav_links(analyst) == ["Modellering"]
     assert nav_links(signed_in("operator")) == ["Drift"]

@@ -36,9 +36,13 @@ REFUSE = {"decision": "refuse", "reasoning": "Du er ikke part i sagen, og aktern
 
 def pdf_text(pdf: bytes) -> str:
     """Every text the PDF draws, in the core fonts' encoding (as the unit tests read it)."""
-    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.DOTALL)
+    # The end-of-line before `endstream` stays with the data: compressed bytes may themselves end
+    # in CR or LF, and a decompress object leaves whatever follows the stream's end unused.
+    streams = re.findall(rb"stream\r?\n(.*?)endstream", pdf, re.DOTALL)
     shown = [
-        t for s in streams for t in re.findall(rb"\(((?:[^()\\]|\\.)*)\)\s*Tj", zlib.decompress(s))
+        t
+        for s in streams
+        for t in re.findall(rb"\(((?:[^()\\]|\\.)*)\)\s*Tj", zlib.decompressobj().decompress(s))
     ]
     return " ".join(t.decode("cp1252") for t in shown)
 
