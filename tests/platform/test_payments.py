@@ -377,7 +377,11 @@ def test_a_booking_that_differs_is_recorded_as_a_mismatch(
     run(finance, period)
     paid = payment(caseworker, case_id, period, "mismatch")
     assert (paid["amount"], paid["posted_amount"]) == ("9900.00", "9899.00")
-    (instance,) = instances(platform, case_id, "udbetaling_postering")
+    # The read model may show the posting's instance (with its case) a moment after the worker
+    # recorded the mismatch in the case store.
+    (instance,) = eventually(
+        lambda: instances(platform, case_id, "udbetaling_postering"), what="the posting instance"
+    )
     eventually(
         lambda: any(
             e.element_id == "payment_mismatch"
