@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import shutil
-import statistics
 import time
 import uuid
 from collections.abc import Callable
@@ -33,21 +31,10 @@ from api.finance.tables import grant_award, grant_revision
 from api.web.budget_page import kr
 from api.web.figures_page import comparison
 from api.web.render import templates
-from infra.platform import Stack, StackOptions
-from infra.stack import REPO, Ports
+from tests.bench.database import database_stack, timed
 
 # Children per grant: a foster family's placement gives two grants (fee and expenses).
 GRANTS_PER_CHILD = 1.22
-
-
-def timed(runs: int, fn: Callable[[], Any]) -> tuple[float, float, Any]:
-    times = []
-    result = None
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        result = fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times), max(times), result
 
 
 def reader(municipality_id: str, roles: set[str]) -> Principal:
@@ -201,18 +188,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
 
-    root = REPO / ".runtime" / "bench-budget"
-    shutil.rmtree(root, ignore_errors=True)
-    stack = Stack(root, Ports.free(), StackOptions(api=False))
-    assert stack.postgres is not None
     today = datetime.now(COPENHAGEN).date()
-    try:
-        stack.postgres.start()
-        stack.owner_database_url, stack.database_url = stack.postgres.ensure_database(
-            stack.options.database
-        )
-        stack.migrate()
-        stack.seed()
+    with database_stack("bench-budget") as stack:
         db = create_engine(stack.owner_database_url)
         t0 = time.monotonic()
         children = round(args.grants / GRANTS_PER_CHILD)
@@ -227,9 +204,6 @@ def main() -> int:
             print(f"grants: {grants}")
             measure(conn, args.runs, today)
         db.dispose()
-    finally:
-        stack.postgres.stop()
-        shutil.rmtree(root / "data", ignore_errors=True)
     return 0
 
 

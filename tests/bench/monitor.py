@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import shutil
-import statistics
 import time
 import uuid
 from collections.abc import Callable
@@ -23,8 +21,7 @@ from sqlalchemy import Connection, create_engine, text
 
 from api.cases.tables import case
 from api.monitor import queries as q
-from infra.platform import Stack, StackOptions
-from infra.stack import REPO, Ports
+from tests.bench.database import database_stack, timed
 
 FIRST_KEY = 2251799813685248
 PROCESSES = ("underretning", "afdaekning", "boernefaglig_undersoegelse", "afgoerelse")
@@ -95,16 +92,6 @@ def seed(conn: Connection, instances: int, cases: int) -> None:
         sql = text(statement)
         conn.execute(sql, {k: v for k, v in params.items() if f":{k}" in statement})
     conn.execute(text("ANALYZE"))
-
-
-def timed(runs: int, fn: Callable[[], Any]) -> tuple[float, float, Any]:
-    times = []
-    result = None
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        result = fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times), max(times), result
 
 
 def measure(conn: Connection, instances: int, runs: int) -> None:
@@ -181,17 +168,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
 
-    root = REPO / ".runtime" / "bench-monitor"
-    shutil.rmtree(root, ignore_errors=True)
-    stack = Stack(root, Ports.free(), StackOptions(api=False))
-    assert stack.postgres is not None
-    try:
-        stack.postgres.start()
-        stack.owner_database_url, stack.database_url = stack.postgres.ensure_database(
-            stack.options.database
-        )
-        stack.migrate()
-        stack.seed()
+    with database_stack("bench-monitor") as stack:
         db = create_engine(stack.owner_database_url)
         t0 = time.monotonic()
         with db.begin() as conn:
@@ -207,9 +184,6 @@ def main() -> int:
             print("instances: " + ", ".join(f"{s} {n}" for s, n in counts))
             measure(conn, args.instances, args.runs)
         db.dispose()
-    finally:
-        stack.postgres.stop()
-        shutil.rmtree(root / "data", ignore_errors=True)
     return 0
 
 

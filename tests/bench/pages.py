@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
-import shutil
 import statistics
 import time
 import uuid
@@ -37,8 +36,8 @@ from api.demo.seed import duty_group, unit_id, user_id
 from api.demo.synthetic import FLAG, PREFIX, unique_cprs
 from api.org.tables import org_unit
 from api.testdata.cpr import synthetic_cpr
-from infra.platform import Stack, StackOptions
-from infra.stack import REPO, Ports
+from infra.stack import REPO
+from tests.bench.database import database_stack
 
 FIRST_KEY = 2251799813685248
 # The processes with user tasks a caseworker meets every day.
@@ -349,17 +348,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=40)
     args = parser.parse_args()
 
-    root = REPO / ".runtime" / "bench-pages"
-    shutil.rmtree(root, ignore_errors=True)
-    stack = Stack(root, Ports.free(), StackOptions(api=False))
-    assert stack.postgres is not None
-    try:
-        stack.postgres.start()
-        stack.owner_database_url, stack.database_url = stack.postgres.ensure_database(
-            stack.options.database
-        )
-        stack.migrate()
-        stack.seed()
+    with database_stack("bench-pages") as stack:
         db = create_engine(stack.owner_database_url)
         t0 = time.monotonic()
         with db.begin() as conn:
@@ -370,9 +359,6 @@ def main() -> int:
         )
         db.dispose()
         measure(stack.database_url, stack.owner_database_url, args.cases, args.teams, args.runs)
-    finally:
-        stack.postgres.stop()
-        shutil.rmtree(root / "data", ignore_errors=True)
     return 0
 
 
