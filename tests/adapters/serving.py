@@ -11,6 +11,10 @@ from typing import Any
 
 import uvicorn
 
+from infra.stack import free_port
+
+__all__ = ["free_port", "serve"]
+
 
 @contextmanager
 def serve(app: Any) -> Iterator[str]:
@@ -34,10 +38,3 @@ def serve(app: Any) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port

@@ -8,13 +8,14 @@ import subprocess
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import redis
 from sqlalchemy import Engine, create_engine
 
 from infra.platform import Stack, StackOptions
-from infra.stack import REPO, Ports, read_versions
+from infra.stack import REPO, PortInUse, Ports, read_versions
 from tests.harness.backend import choose_backend
 from tests.harness.engine import Engine as ZeebeEngine
 from tests.harness.readmodel import wait_projected
@@ -84,6 +85,25 @@ class Platform:
         self.app_db.dispose()
 
 
+def start_stack(root: Path, options: StackOptions, attempts: int = 3) -> Stack:
+    """Start a stack on fresh ports, and again on other ports when a port chosen was taken
+    before the broker could bind it."""
+    for attempt in range(1, attempts + 1):
+        stack = Stack(root, Ports.free(), options)
+        try:
+            stack.start()
+            return stack
+        except PortInUse:
+            stack.stop()
+            shutil.rmtree(root / "data", ignore_errors=True)
+            if attempt == attempts:
+                raise
+        except BaseException:
+            stack.stop()
+            raise
+    raise AssertionError("unreachable")
+
+
 def run_platform(config: pytest.Config, name: str, options: StackOptions) -> Iterator[Platform]:
     backend = choose_backend(os.environ.get("BS_TEST_BACKEND", "local"))
     root = TEST_RUNTIME / f"{name}-{os.getpid()}"
@@ -98,9 +118,8 @@ def run_platform(config: pytest.Config, name: str, options: StackOptions) -> Ite
             str(jar), clock_controlled=options.clock_controlled, prefix=options.stream_prefix
         )
         options.external = containers.endpoints
-    stack = Stack(root, Ports.free(), options)
+    stack = start_stack(root, options)
     try:
-        stack.start()
         platform = Platform(stack)
         platform.deploy_fixtures()
         yield platform

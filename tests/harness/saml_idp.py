@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import re
-import socket
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,6 +24,7 @@ from saml2.server import Server
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from api.sso.privileges import ATTRIBUTES, encode
+from infra.stack import free_port
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "saml"
 IDP_KEY = FIXTURES / "test-idp.key"
@@ -45,12 +45,6 @@ class IdpUser:
     name: str
     # (cvr, fk roles, {constraint name: values}) per PrivilegeGroup
     privileges: list[tuple[str, list[str], dict[str, list[str]]]] = field(default_factory=list)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class TestIdp:

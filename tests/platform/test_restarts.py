@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import socket
+from pathlib import Path
+
 import pytest
 
 from api.projector import tables as t
+from infra.stack import Broker, BrokerOptions, PortInUse, Ports
 from tests.harness.platform import Ids, Platform
 from tests.harness.readmodel import live_and_replayed, process_instance, rows
 from tests.harness.waiting import eventually
@@ -68,3 +72,27 @@ def test_redis_killed_and_restarted_loses_nothing(platform: Platform, ids: Ids) 
     platform.wait_projected()
     live, replayed = live_and_replayed(platform.db)
     assert live == replayed
+
+
+def test_a_broker_that_cannot_bind_its_port_fails_fast_with_its_log(
+    platform: Platform, tmp_path: Path
+) -> None:
+    """Zeebe does not exit when a port is taken; it stops its cluster and waits. The stack
+    reads that from the log and says so, instead of waiting out the readiness timeout."""
+    platform.require_local()
+    ports = Ports.free()
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", ports.internal))
+        blocker.listen()
+        broker = Broker(
+            tmp_path / "zeebe",
+            ports,
+            platform.stack.redis,
+            BrokerOptions(heap="256m", test_mode=True, stream_prefix="portclash"),
+        )
+        broker.start(tmp_path / "broker.log")
+        try:
+            with pytest.raises(PortInUse, match="Address already in use"):
+                broker.wait_ready(timeout=180)
+        finally:
+            broker.kill()
