@@ -1,7 +1,11 @@
 """The Danmarks Statistik individual-expenditure export (udgifter pr. barn) for a year: the
 municipality's posted payments per child, measure kind, legal basis, funktion and art, in the
 file format of `adapters.dst.expenditure` (its XSD beside the event file's). The legal basis is
-coded as the event file codes it (`api.dst.delivery.paragraph_keys`)."""
+coded as the event file codes it (`api.dst.delivery.paragraph_keys`).
+
+Only the cases under the reader's KLE constraint (`Principal.kle`) are in the file: a reader
+limited to some KLE subjects writes the file for those, and a municipality reports with a
+reader whose constraint covers every subject of its children's cases (or who has none)."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from decimal import Decimal
 from sqlalchemy import Connection, func, select
 
 from adapters.dst.expenditure import ChildExpenses, ExpenditureDelivery, Expense, expenditure_xml
+from api.auth.principal import kle_predicate
 from api.cases.tables import case, measure, person
 from api.dst.delivery import REPORTED_SUBJECTS, paragraph_keys
 from api.finance.budget import POSTED
@@ -23,9 +28,14 @@ UNKNOWN_PARAGRAPH = "UKENDT"
 
 
 def build(
-    conn: Connection, municipality_id: str, year: int, created: datetime
+    conn: Connection,
+    municipality_id: str,
+    year: int,
+    created: datetime,
+    kle: frozenset[str] = frozenset(),
 ) -> tuple[ExpenditureDelivery, list[uuid.UUID]]:
-    """The year's file and the cases it read (for the audit row)."""
+    """The year's file and the cases it read (for the audit row), over the cases under the
+    KLE prefixes `kle` (none: no KLE limit)."""
     amount = func.sum(func.coalesce(grant_payment.c.posted_amount, grant_payment.c.amount))
     rows = conn.execute(
         select(
@@ -45,6 +55,7 @@ def build(
         )
         .where(
             case.c.municipality_id == municipality_id,
+            kle_predicate(kle),
             grant_payment.c.status.in_(POSTED),
             grant_payment.c.period.between(date(year, 1, 1), date(year, 12, 1)),
             person.c.cpr.is_not(None),
@@ -85,7 +96,11 @@ def build(
 
 
 def export(
-    conn: Connection, municipality_id: str, year: int, created: datetime
+    conn: Connection,
+    municipality_id: str,
+    year: int,
+    created: datetime,
+    kle: frozenset[str] = frozenset(),
 ) -> tuple[bytes, list[uuid.UUID]]:
-    delivery, read = build(conn, municipality_id, year, created)
+    delivery, read = build(conn, municipality_id, year, created, kle)
     return expenditure_xml(delivery), read

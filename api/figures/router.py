@@ -21,7 +21,9 @@ router = APIRouter(prefix="/api/figures", tags=["nøgletal"])
 
 
 def current(uow: UnitOfWork) -> dict[str, Any]:
-    """The reader's figures now, and the baseline in the same scope (None if not taken)."""
+    """The reader's figures now, and the baseline in the same scope (None if not taken, or
+    if it has none in the reader's KLE scope; then `baseline_taken_at` still says when it was
+    taken)."""
     require_roles(uow, *service.READERS)
     units = service.units_in_scope(uow.conn, uow.principal)
     now = service.snapshot(uow.conn, uow.principal, units, today(), clock.current().now())
@@ -65,7 +67,9 @@ class BaselineIn(BaseModel):
 
 @router.post("/baseline", status_code=status.HTTP_201_CREATED)
 def take_baseline(data: BaselineIn, uow: Uow) -> dict[str, Any]:
-    """Take the municipality's go-live baseline now; refused (409) once it exists."""
+    """Take the municipality's go-live baseline now; refused (409) once it exists. Answers
+    with the baseline in the taker's own scope (`service.in_scope`: under a KLE constraint
+    only the cases they may see), empty when their constraint has no baseline of its own."""
     require_roles(uow, *service.BASELINE_TAKERS)
     try:
         figures = service.take_baseline(
@@ -83,7 +87,7 @@ def take_baseline(data: BaselineIn, uow: Uow) -> dict[str, Any]:
             status.HTTP_409_CONFLICT, detail="Baseline er allerede taget for kommunen"
         ) from None
     uow.commit(status.HTTP_201_CREATED)
-    return dict(figures["municipality"])
+    return service.in_scope(figures, uow.principal) or {}
 
 
 AUDIT_CHUNK = 500
@@ -102,7 +106,9 @@ def audit_in_chunks(uow: UnitOfWork, case_ids: list[uuid.UUID]) -> None:
 def dst_file(uow: UnitOfWork, year: int) -> Response:
     require_roles(uow, "finance")
     created = clock.current().now().astimezone(UTC).replace(microsecond=0)
-    body, read = dst_export.export(uow.conn, uow.principal.municipality_id, year, created)
+    body, read = dst_export.export(
+        uow.conn, uow.principal.municipality_id, year, created, uow.principal.kle
+    )
     audit_in_chunks(uow, read)
     name = f"dst-udgifter-{uow.principal.municipality_id}-{year}.xml"
     return Response(

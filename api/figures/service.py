@@ -5,9 +5,11 @@
 - spend per team and month, and per municipality and month (posted payments by period);
 - spend per child per indsats type over the last 12 months (posted payments / children paid for).
 
-A reader sees their own team (team leader) or the municipality (finance, auditor); no figure
-names a case or a child. `snapshot` gathers them as of a day; the go-live baseline is one
-snapshot kept in `figures_baseline` (per municipality and per team) to measure gains against.
+A reader sees their own team (team leader) or the municipality (finance, auditor), each only
+over the cases under their KLE constraint (`Principal.kle`); no figure names a case or a child.
+`snapshot` gathers them as of a day; the go-live baseline is one snapshot kept in
+`figures_baseline` (per municipality and per team, and both again per KLE subject) to measure
+gains against.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, and_, distinct, func, or_, select, true
 from sqlalchemy.dialects.postgresql import insert
 
-from api.auth.principal import MUNICIPALITY_WIDE, Principal
+from api.auth.principal import MUNICIPALITY_WIDE, Principal, kle_covers, kle_predicate
 from api.calendar.months import add_months
 from api.cases.tables import case, measure
 from api.figures.tables import figures_baseline
@@ -50,8 +52,12 @@ def units_in_scope(conn: Connection, principal: Principal) -> list[uuid.UUID] | 
     return [principal.org_unit_id]
 
 
-def _unit_filter(units: Sequence[uuid.UUID] | None) -> ColumnElement[bool]:
-    return true() if units is None else case.c.org_unit_id.in_(list(units))
+def _unit_filter(
+    units: Sequence[uuid.UUID] | None, kle: frozenset[str] = frozenset()
+) -> ColumnElement[bool]:
+    """The units' cases (None: every unit's) under the KLE prefixes (none: no KLE limit)."""
+    unit = true() if units is None else case.c.org_unit_id.in_(list(units))
+    return and_(unit, kle_predicate(kle))
 
 
 def month_range(as_of: date, months: int = MONTHS) -> list[date]:
@@ -66,13 +72,17 @@ def complete_months(as_of: date) -> list[date]:
 
 
 def caseload(
-    conn: Connection, municipality_id: str, units: Sequence[uuid.UUID] | None, as_of: date
+    conn: Connection,
+    municipality_id: str,
+    units: Sequence[uuid.UUID] | None,
+    as_of: date,
+    kle: frozenset[str] = frozenset(),
 ) -> list[dict[str, Any]]:
     """Per team: cases open on `as_of` (created by then, not closed), and children with a
     measure in force that day."""
     moment = datetime.combine(as_of, time.max, UTC)
     names = unit_names(conn, municipality_id)
-    scope = and_(case.c.municipality_id == municipality_id, _unit_filter(units))
+    scope = and_(case.c.municipality_id == municipality_id, _unit_filter(units, kle))
     open_cases: dict[Any, int] = dict(
         conn.execute(
             select(case.c.org_unit_id, func.count())
@@ -123,7 +133,11 @@ def deadline_compliance(
 
 
 def spend_per_team_month(
-    conn: Connection, municipality_id: str, units: Sequence[uuid.UUID] | None, as_of: date
+    conn: Connection,
+    municipality_id: str,
+    units: Sequence[uuid.UUID] | None,
+    as_of: date,
+    kle: frozenset[str] = frozenset(),
 ) -> list[dict[str, Any]]:
     """Posted spend per team and month, the 12 whole months before `as_of`'s (zeros
     included)."""
@@ -142,7 +156,7 @@ def spend_per_team_month(
         )
         .where(
             case.c.municipality_id == municipality_id,
-            _unit_filter(units),
+            _unit_filter(units, kle),
             grant_payment.c.status.in_(POSTED),
             grant_payment.c.period.between(months[0], months[-1]),
         )
@@ -171,7 +185,11 @@ def spend_per_month(per_team: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def spend_per_child(
-    conn: Connection, municipality_id: str, units: Sequence[uuid.UUID] | None, as_of: date
+    conn: Connection,
+    municipality_id: str,
+    units: Sequence[uuid.UUID] | None,
+    as_of: date,
+    kle: frozenset[str] = frozenset(),
 ) -> list[dict[str, Any]]:
     """Per indsats type over the 12 whole months before `as_of`'s: posted spend, the children
     it was paid for, and the spend per child."""
@@ -189,7 +207,7 @@ def spend_per_child(
         )
         .where(
             case.c.municipality_id == municipality_id,
-            _unit_filter(units),
+            _unit_filter(units, kle),
             grant_payment.c.status.in_(POSTED),
             grant_payment.c.period.between(months[0], months[-1]),
         )
@@ -218,14 +236,15 @@ def snapshot(
 ) -> dict[str, Any]:
     """Every figure for the units (None: the municipality) as of `as_of`. Compliance is the
     read model's as of `now` for the principal's cases."""
-    per_team = spend_per_team_month(conn, principal.municipality_id, units, as_of)
+    kle = principal.kle
+    per_team = spend_per_team_month(conn, principal.municipality_id, units, as_of, kle)
     return {
         "as_of": as_of.isoformat(),
-        "caseload": caseload(conn, principal.municipality_id, units, as_of),
+        "caseload": caseload(conn, principal.municipality_id, units, as_of, kle),
         "compliance": deadline_compliance(conn, principal, now),
         "spend_per_team_month": per_team,
         "spend_per_month": spend_per_month(per_team),
-        "spend_per_child": spend_per_child(conn, principal.municipality_id, units, as_of),
+        "spend_per_child": spend_per_child(conn, principal.municipality_id, units, as_of, kle),
     }
 
 
@@ -250,8 +269,10 @@ def take_baseline(
     note: str = "",
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """The go-live baseline: the municipality's figures and each team's, kept once.
-    BaselineExists if it was taken already."""
+    """The go-live baseline: the municipality's figures and each team's, and the same again
+    per KLE subject of the municipality's cases (`kle`), so a reader under a KLE constraint
+    compares with the cases they may see (`in_scope`); kept once. BaselineExists if it was
+    taken already."""
     moment = now or datetime.now(UTC)
     reader = system_principal(municipality_id)
     units = [
@@ -260,18 +281,35 @@ def take_baseline(
             select(org_unit.c.id).where(org_unit.c.municipality_id == municipality_id)
         )
     ]
+    subjects = (
+        conn.execute(
+            select(distinct(case.c.kle_subject))
+            .where(case.c.municipality_id == municipality_id)
+            .order_by(case.c.kle_subject)
+        )
+        .scalars()
+        .all()
+    )
+
+    def scopes(kle: frozenset[str]) -> dict[str, Any]:
+        whole = replace(reader, kle=kle)
+        return {
+            "municipality": snapshot(conn, whole, None, as_of, moment),
+            "units": {
+                str(u): snapshot(
+                    conn,
+                    replace(whole, org_unit_id=u, roles=frozenset({"team_leader"})),
+                    [u],
+                    as_of,
+                    moment,
+                )
+                for u in units
+            },
+        }
+
     figures = {
-        "municipality": snapshot(conn, reader, None, as_of, moment),
-        "units": {
-            str(u): snapshot(
-                conn,
-                replace(reader, org_unit_id=u, roles=frozenset({"team_leader"})),
-                [u],
-                as_of,
-                moment,
-            )
-            for u in units
-        },
+        **scopes(frozenset()),
+        "kle": {subject: scopes(frozenset({subject})) for subject in subjects},
     }
     taken = conn.execute(
         insert(figures_baseline)
@@ -284,6 +322,29 @@ def take_baseline(
     return figures
 
 
+def in_scope(figures: dict[str, Any], principal: Principal) -> dict[str, Any] | None:
+    """The baseline figures in the reader's scope: the municipality's or their team's, and
+    under a KLE constraint those of the cases they may see. The baseline is kept whole and per
+    KLE subject, so a constraint that covers every subject there was gets the whole figures
+    and one that covers exactly one subject gets that subject's. Any other constraint (some
+    subjects of several, or a baseline taken before it was kept per subject) gets None: no
+    baseline rather than one with cases the reader may not see, or children counted twice
+    across subjects."""
+    if principal.kle:
+        kept = figures.get("kle")
+        if kept is None:
+            return None
+        covered = [s for s in kept if kle_covers(principal.kle, s)]
+        if len(covered) < len(kept):
+            if len(covered) != 1:
+                return None
+            figures = kept[covered[0]]
+    if principal.roles & MUNICIPALITY_WIDE:
+        return dict(figures["municipality"])
+    mine = figures.get("units", {}).get(str(principal.org_unit_id))
+    return None if mine is None else dict(mine)
+
+
 def take_baseline_if_missing(conn: Connection, municipality_id: str, as_of: date) -> bool:
     try:
         take_baseline(conn, municipality_id, as_of, note="Syntetisk baseline (make run)")
@@ -292,8 +353,11 @@ def take_baseline_if_missing(conn: Connection, municipality_id: str, as_of: date
     return True
 
 
-def baseline_for(conn: Connection, principal: Principal) -> tuple[dict[str, Any], datetime] | None:
-    """The baseline figures in the reader's scope, and when they were taken; None if none."""
+def baseline_for(
+    conn: Connection, principal: Principal
+) -> tuple[dict[str, Any] | None, datetime] | None:
+    """The baseline figures in the reader's scope (None if it has none: `in_scope`), and when
+    they were taken; None if no baseline was taken."""
     row = conn.execute(
         select(figures_baseline).where(
             figures_baseline.c.municipality_id == principal.municipality_id
@@ -301,8 +365,4 @@ def baseline_for(conn: Connection, principal: Principal) -> tuple[dict[str, Any]
     ).first()
     if row is None:
         return None
-    figures = dict(row.figures)
-    if principal.roles & MUNICIPALITY_WIDE:
-        return figures["municipality"], row.taken_at
-    mine = figures.get("units", {}).get(str(principal.org_unit_id))
-    return (mine, row.taken_at) if mine is not None else None
+    return in_scope(dict(row.figures), principal), row.taken_at

@@ -14,8 +14,9 @@ For a year and a day (`as_of`, today in Copenhagen):
 The sums run in SQL over `grant_forecast`, each grant's projection per month, recomputed by
 `refresh` for every grant whose latest revision or measure end differs from what its rows were
 computed from. A team leader sees the budget of their own org unit, finance (and auditors) the
-whole municipality's; the drill-down to children and grants reads cases, in the caller's case
-scope, and the caller records them for the audit row.
+whole municipality's, each summed only over the cases under their KLE constraint; the
+drill-down to children and grants reads cases, in the caller's case scope, and the caller
+records them for the audit row.
 """
 
 from __future__ import annotations
@@ -192,14 +193,15 @@ def refresh(conn: Connection, municipality_id: str) -> int:
 
 
 def unit_scope(principal: Principal) -> ColumnElement[bool]:
-    """The cases whose sums a reader sees (counts and amounts only): the municipality's, and
-    of their own org unit unless their role is municipality-wide."""
+    """The cases whose sums a reader sees (counts and amounts only): the municipality's, of
+    their own org unit unless their role is municipality-wide, and under their KLE constraint
+    (a case outside it adds nothing to any sum or count, so no total betrays it)."""
     unit = (
         true()
         if principal.roles & WHOLE_MUNICIPALITY
         else case.c.org_unit_id == principal.org_unit_id
     )
-    return and_(case.c.municipality_id == principal.municipality_id, unit)
+    return and_(case.c.municipality_id == principal.municipality_id, unit, principal.kle_scope())
 
 
 def may_see_unit(principal: Principal, org_unit_id: uuid.UUID) -> bool:

@@ -37,10 +37,21 @@ from tests.bench.database import database_stack, timed
 GRANTS_PER_CHILD = 1.22
 
 
-def reader(municipality_id: str, roles: set[str]) -> Principal:
+def reader(municipality_id: str, roles: set[str], kle: frozenset[str] = frozenset()) -> Principal:
     return Principal(
-        uuid.uuid4(), "bench", "Bench", municipality_id, unit_id(municipality_id), frozenset(roles)
+        uuid.uuid4(),
+        "bench",
+        "Bench",
+        municipality_id,
+        unit_id(municipality_id),
+        frozenset(roles),
+        kle,
     )
+
+
+# A KLE constraint that covers every synthetic case (34.10.10), so the sums are as large as the
+# unconstrained reader's while the SQL filters each case by its KLE subject.
+KLE = frozenset({"34.10.10", "27.24"})
 
 
 def page(view: dict[str, Any]) -> str:
@@ -104,6 +115,8 @@ def revise_one(conn: Connection, today: date) -> None:
 def measure(conn: Connection, runs: int, today: date) -> None:
     finance = reader("901", {"finance"})
     leader = reader("901", {"team_leader"})
+    finance_kle = reader("901", {"finance"}, KLE)
+    leader_kle = reader("901", {"team_leader"}, KLE)
     year = today.year
     t0 = time.perf_counter()
     stale = budget.refresh(conn, "901")
@@ -125,12 +138,31 @@ def measure(conn: Connection, runs: int, today: date) -> None:
             "overview (finance: the municipality)",
             lambda: budget.overview(conn, finance, year, today),
         ),
+        (
+            "overview (finance, under a KLE constraint)",
+            lambda: budget.overview(conn, finance_kle, year, today),
+        ),
         ("overview (team leader: own unit)", lambda: budget.overview(conn, leader, year, today)),
+        (
+            "overview (team leader, under a KLE constraint)",
+            lambda: budget.overview(conn, leader_kle, year, today),
+        ),
         ("overview, last year", lambda: budget.overview(conn, finance, year - 1, today)),
         (
             f"children of the largest line ({biggest['funktion']})",
             lambda: budget.children(
                 conn, finance, year, biggest["funktion"], uuid.UUID(biggest["org_unit_id"]), today
+            )[0]["children"],
+        ),
+        (
+            "children of the largest line, under a KLE constraint",
+            lambda: budget.children(
+                conn,
+                finance_kle,
+                year,
+                biggest["funktion"],
+                uuid.UUID(biggest["org_unit_id"]),
+                today,
             )[0]["children"],
         ),
         (
@@ -159,16 +191,27 @@ def measure(conn: Connection, runs: int, today: date) -> None:
             lambda: service.snapshot(conn, finance, None, today, now),
         ),
         (
+            "figures (finance, under a KLE constraint)",
+            lambda: service.snapshot(conn, finance_kle, None, today, now),
+        ),
+        (
             "figures page (figures + comparison + template)",
             lambda: figures_page_html(service.snapshot(conn, finance, None, today, now)),
         ),
         ("DST expenditure file, this year", lambda: dst_export.export(conn, "901", year, now)[0]),
+        (
+            "DST expenditure file, under a KLE constraint",
+            lambda: dst_export.export(conn, "901", year, now, KLE)[0],
+        ),
     ]
     for name, fn in others:
         median, worst, result = timed(runs, fn)
         size = len(result) if isinstance(result, bytes | str) else len(result["caseload"])
         print(f"{name:<52} {median:>10.1f} {worst:>8.1f}  {size}")
+    t0 = time.perf_counter()
     service.take_baseline(conn, "901", today, now=now)
+    took = (time.perf_counter() - t0) * 1000
+    print(f"{'go-live baseline (whole, per team, per KLE subject)':<52} {took:>10.1f} {took:>8.1f}")
 
     revise_one(conn, today)
     t0 = time.perf_counter()
