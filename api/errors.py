@@ -8,6 +8,9 @@ the log. The request's transaction is rolled back (and audited, `api.deps`); the
 422 in the app's usual shape (JSON for the API, a Danish page for a page). The value itself is
 never logged: it may be personal data.
 
+The database being unreachable (a refused or dropped connection: `OperationalError`) is not the
+server's bug either: the caller gets a 503 saying so, and may try again.
+
 A request that fails validation gets FastAPI's usual 422, which quotes the input; JSON with a
 lone surrogate is then written with escapes (`SafeJSONResponse`) instead of failing to encode.
 """
@@ -23,12 +26,17 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 UNSTORABLE = (
     "Forespørgslen indeholder en værdi, der ikke kan gemmes (fx et NUL-tegn eller et for stort "
     "tal) / the request holds a value that cannot be stored"
+)
+
+DATABASE_DOWN = (
+    "Databasen kan ikke nås lige nu; prøv igen om lidt / the database is unavailable, "
+    "try again shortly"
 )
 
 
@@ -61,7 +69,18 @@ def install(app: FastAPI) -> None:
         response: Response = await handler(request, unstorable())
         return response
 
+    async def database_unavailable(request: Request, exc: Exception) -> Response:
+        structlog.get_logger("api").warning(
+            "request.database_unavailable", error=type(exc).__name__, method=request.method
+        )
+        handler: Any = app.exception_handlers.get(StarletteHTTPException, http_exception_handler)
+        response: Response = await handler(
+            request, HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=DATABASE_DOWN)
+        )
+        return response
+
     app.add_exception_handler(DataError, unstorable_value)
+    app.add_exception_handler(OperationalError, database_unavailable)
     app.add_exception_handler(UnicodeEncodeError, unstorable_value)
 
     @app.exception_handler(RequestValidationError)

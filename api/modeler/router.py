@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
 import structlog
 from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, UploadFile, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy.exc import OperationalError
 
+from api.audit.tables import audit_event
 from api.deps import SettingsDep, UnitOfWork, get_engine, oauth2, require_roles, unit_of_work
-from api.modeler import checks, engine, versions
+from api.modeler import checks, engine, records, versions
 from api.modeler.tables import deployment, deployment_file
 from api.modeler.templates import REGISTRY_JSON, TEMPLATES_JSON
 from api.settings import Settings
@@ -27,6 +27,16 @@ router = APIRouter(tags=["modellering"])
 
 READERS = ("analyst", "operator")
 NOT_FOUND = "Findes ikke"
+DATABASE_DOWN_NOTHING_DEPLOYED = (
+    "Databasen kan ikke nås, så udrulningen kunne ikke registreres; intet er udrullet. Prøv igen "
+    "om lidt / the database is unavailable; nothing was deployed"
+)
+DEPLOYED_RECORD_PENDING = (
+    "Udrulningen er gennemført i procesmotoren, men databasen kan ikke nås: registreringen står "
+    "som afventende (hvem, hvornår, filerne) og fuldføres automatisk ud fra procesmotorens egen "
+    "registrering. Udrul ikke igen / deployed, but the database is unavailable: the record is "
+    "pending and is completed from the engine's own record"
+)
 
 
 def get_modeler_uow(
@@ -84,9 +94,15 @@ def _unavailable(uow: UnitOfWork, message: str) -> JSONResponse:
 def create_deployment(
     uow: Uow,
     settings: SettingsDep,
+    db: Annotated[Engine, Depends(get_engine)],
     files: Annotated[list[UploadFile] | None, File()] = None,
 ) -> JSONResponse:
-    """Checks, then deploys the files in one engine request: all of them, or none."""
+    """Checks, then deploys the files in one engine request: all of them, or none.
+
+    The record is written pending before the engine is asked and completed after (see
+    api/modeler/records.py): with the database unreachable before, nothing is deployed (503);
+    unreachable after the engine accepted, the answer is 503 with what was deployed and the
+    record is completed later from the engine's own record."""
     require_deployer(uow, settings)
     uploads = [checks.Upload(f.filename or "", f.file.read()) for f in files or []]
     try:
@@ -96,38 +112,55 @@ def create_deployment(
     if problems:
         return _problems(uow, problems)
     try:
+        deployment_id = records.begin(uow.conn, uow.principal, uploads)
+        uow.conn.commit()
+    except OperationalError:
+        log.warning("deploy.database_unavailable", stage="before")
+        _rollback(uow)
+        return JSONResponse(
+            {"detail": DATABASE_DOWN_NOTHING_DEPLOYED},
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+    try:
         deployed = engine.deploy(settings.zeebe_gateway, uploads)
     except engine.EngineRejectedError as exc:
+        records.discard(uow.conn, deployment_id)
         return _problems(uow, exc.problems)
     except engine.EngineUnavailableError as exc:
+        records.discard(uow.conn, deployment_id)
         return _unavailable(uow, str(exc))
-    body = deployed.as_dict()
-    deployment_id = uuid.uuid4()
-    uow.conn.execute(
-        insert(deployment).values(
-            id=deployment_id,
-            deployment_key=deployed.key,
-            user_id=uow.principal.user_id,
-            username=uow.principal.username,
-            municipality_id=uow.principal.municipality_id,
-            result=body,
-        )
+    body = {**deployed.as_dict(), "id": str(deployment_id)}
+
+    def audit(conn: Connection) -> None:
+        conn.execute(insert(audit_event).values(**uow.audit_row(201)))
+
+    def in_request(work: Callable[[Connection], None]) -> None:
+        try:
+            work(uow.conn)
+            uow.conn.commit()
+        except OperationalError:
+            _rollback(uow)
+            raise
+
+    if records.complete(in_request, db, deployment_id, deployed, audit):
+        uow.committed = True
+        log.info("deployed", deployment_key=deployed.key, files=[u.name for u in uploads])
+        return JSONResponse(body, status_code=status.HTTP_201_CREATED)
+    # Deployed, but not recorded: the pending row (who, when, files) is the trace.
+    log.error("deploy.record_pending", deployment_key=deployed.key, deployment_id=body["id"])
+    return JSONResponse(
+        {**body, "record": "pending", "detail": DEPLOYED_RECORD_PENDING},
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
     )
-    uow.conn.execute(
-        insert(deployment_file),
-        [
-            {
-                "deployment_id": deployment_id,
-                "name": u.name,
-                "sha256": hashlib.sha256(u.content).hexdigest(),
-                "size": len(u.content),
-            }
-            for u in uploads
-        ],
-    )
-    uow.commit(201)
-    log.info("deployed", deployment_key=deployed.key, files=[u.name for u in uploads])
-    return JSONResponse({**body, "id": str(deployment_id)}, status_code=status.HTTP_201_CREATED)
+
+
+def _rollback(uow: UnitOfWork) -> None:
+    """Ends the request's broken transaction; the request's own audit row cannot be written."""
+    try:
+        uow.conn.rollback()
+    except OperationalError:
+        pass
+    uow.committed = True
 
 
 @router.get("/api/deployments")
@@ -136,6 +169,7 @@ def list_deployments(
 ) -> list[dict[str, Any]]:
     """The record: who deployed which files (with their sha256) when, newest first."""
     require_roles(uow, *READERS)
+    records.reconcile(uow.conn)
     rows = uow.conn.execute(
         select(deployment).order_by(deployment.c.deployed_at.desc()).limit(limit)
     ).all()
@@ -146,7 +180,8 @@ def list_deployments(
     return [
         {
             "id": str(row.id),
-            "deployment_key": str(row.deployment_key),
+            "deployment_key": None if row.deployment_key is None else str(row.deployment_key),
+            "state": row.state,
             "deployed_at": row.deployed_at,
             "username": row.username,
             "municipality_id": row.municipality_id,
