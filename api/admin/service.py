@@ -395,10 +395,29 @@ def add_fk_role(conn: Connection, principal: Principal, data: dict[str, str]) ->
     record(conn, principal, "fk_role.create", fk_role, None, {"fk_role": fk_role, "role": role})
 
 
+LAST_ADMIN = (
+    "Tilknytningen kan ikke fjernes: den er kommunens sidste til rollen Kommunens administrator, "
+    "og uden den kan ingen logge ind og administrere kommunen. Knyt først en anden "
+    "brugersystemrolle til Kommunens administrator."
+)
+
+
 def delete_fk_role(conn: Connection, principal: Principal, data: dict[str, str]) -> None:
+    """Removes a mapping, but never the municipality's last one to the admin role: that would
+    lock the municipality out of its own administration (refused, nothing changed)."""
     fk_role, role, _ = _fk_key(data)
-    if (fk_role, role) not in fk_roles(conn, principal):
+    # One change to the municipality's mappings at a time, so two administrators removing the
+    # last two admin mappings at once cannot both pass the check below.
+    conn.execute(
+        select(municipality.c.id)
+        .where(municipality.c.id == principal.municipality_id)
+        .with_for_update()
+    )
+    mapped = fk_roles(conn, principal)
+    if (fk_role, role) not in mapped:
         raise NotFound("Tilknytningen findes ikke")
+    if role == "admin" and not any(r == "admin" and f != fk_role for f, r in mapped):
+        raise Invalid({"fk_role": LAST_ADMIN})
     conn.execute(
         delete(fk_role_mapping).where(
             fk_role_mapping.c.municipality_id == principal.municipality_id,

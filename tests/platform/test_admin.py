@@ -206,9 +206,27 @@ def test_units_and_duty_queues(api: dict[str, ApiClient], platform: Platform) ->
     assert admin.http.delete(f"/api/admin/units/{given}").status_code == 404
 
 
+def admin_mappings_of_901(platform: Platform, *keep: str) -> None:
+    """901's FK roles mapped to admin are exactly `keep` (set up through the database)."""
+    with platform.db.begin() as conn:
+        conn.execute(
+            sqlalchemy.delete(fk_role_mapping).where(
+                fk_role_mapping.c.municipality_id == "901", fk_role_mapping.c.role == "admin"
+            )
+        )
+        for fk in keep:
+            conn.execute(
+                sqlalchemy.insert(fk_role_mapping).values(
+                    municipality_id="901", fk_role=fk, role="admin"
+                )
+            )
+
+
 def test_fk_role_mapping(api: dict[str, ApiClient], platform: Platform) -> None:
     admin, other = api["admin"], api["admin2"]
     fk = f"http://kommune901.example/roles/usersystemrole/admin-{uuid.uuid4().hex[:6]}/1"
+    # Another admin mapping stays, so this one may be removed (the last one may not, below).
+    admin_mappings_of_901(platform, "http://kommune901.example/roles/usersystemrole/admin/1")
     assert (
         "URI"
         in fields(admin.post("/api/admin/fk-roles", {"fk_role": "ikke en uri", "role": "admin"}))[
@@ -238,6 +256,78 @@ def test_fk_role_mapping(api: dict[str, ApiClient], platform: Platform) -> None:
     assert left == []
     again = admin.http.delete("/api/admin/fk-roles", params={"fk_role": fk, "role": "admin"})
     assert again.status_code == 404
+    admin_mappings_of_901(platform)
+
+
+def test_the_last_admin_mapping_cannot_be_removed(
+    api: dict[str, ApiClient], platform: Platform
+) -> None:
+    """Removing the municipality's only FK role mapped to the admin role would lock it out of
+    its own administration: refused at the field, nothing changed, the refusal audited."""
+    admin = api["admin"]
+    tag = uuid.uuid4().hex[:6]
+    only = f"http://kommune901.example/roles/usersystemrole/admin-eneste-{tag}/1"
+    second = f"http://kommune901.example/roles/usersystemrole/admin-anden-{tag}/1"
+    admin_mappings_of_901(platform)  # as seeded: the demo admin signs in without SSO
+    assert admin.post("/api/admin/fk-roles", {"fk_role": only, "role": "admin"}).status_code == 201
+
+    def mapped() -> set[tuple[str, str]]:
+        with platform.db.connect() as conn:
+            rows = conn.execute(
+                select(fk_role_mapping.c.fk_role, fk_role_mapping.c.role).where(
+                    fk_role_mapping.c.municipality_id == "901"
+                )
+            ).all()
+        return {(r.fk_role, r.role) for r in rows}
+
+    def last_audit(action: str) -> Any:
+        with platform.db.connect() as conn:
+            return conn.execute(
+                select(audit_event)
+                .where(audit_event.c.username == "admin", audit_event.c.action == action)
+                .order_by(audit_event.c.id.desc())
+                .limit(1)
+            ).one()
+
+    before, changes = mapped(), count_changes(platform)
+    refused = admin.http.delete("/api/admin/fk-roles", params={"fk_role": only, "role": "admin"})
+    assert "sidste til rollen Kommunens administrator" in fields(refused)["fk_role"]
+    assert mapped() == before and count_changes(platform) == changes
+    assert last_audit("delete_fk_role").status_code == 422
+
+    # Through the page: the message at the mapping's row, nothing changed, audited as 400.
+    base = f"http://127.0.0.1:{platform.stack.ports.api}"
+    token = admin.http.headers["Authorization"].removeprefix("Bearer ")
+    with httpx.Client(
+        base_url=base, cookies={COOKIE: token}, headers={"accept": "text/html"}
+    ) as page:
+        answer = page.post(
+            "/administration/roller/fjern",
+            data={"csrf_token": csrf_token(token), "fk_role": only, "role": "admin"},
+        )
+    assert answer.status_code == 400, answer.text
+    row = answer.text.split(f"<code>{only}</code>", 1)[1].split("</tr>", 1)[0]
+    assert 'id="fjern-rolle-fejl"' in row and "sidste til rollen" in row
+    assert 'aria-describedby="fjern-rolle-fejl"' in row
+    assert mapped() == before and count_changes(platform) == changes
+    assert last_audit("delete_fk_role").status_code == 400
+
+    # With a second admin mapping, either may go; then the remaining one is the last again.
+    added = admin.post("/api/admin/fk-roles", {"fk_role": second, "role": "admin"})
+    assert added.status_code == 201
+    removed = admin.http.delete("/api/admin/fk-roles", params={"fk_role": only, "role": "admin"})
+    assert removed.status_code == 204
+    assert last_change(platform, "fk_role.delete").subject == only
+    again = admin.http.delete("/api/admin/fk-roles", params={"fk_role": second, "role": "admin"})
+    assert "sidste" in fields(again)["fk_role"]
+    assert (second, "admin") in mapped()
+    # Other roles' mappings are not held back by it.
+    other = f"http://kommune901.example/roles/usersystemrole/revisor-{tag}/1"
+    added = admin.post("/api/admin/fk-roles", {"fk_role": other, "role": "auditor"})
+    assert added.status_code == 201
+    gone = admin.http.delete("/api/admin/fk-roles", params={"fk_role": other, "role": "auditor"})
+    assert gone.status_code == 204
+    admin_mappings_of_901(platform)  # as seeded again, for the other tests
 
 
 def threshold(platform: Platform, mid: str) -> Any:
