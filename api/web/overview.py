@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -49,6 +49,8 @@ MESSAGES = {
     "uden_adgang": ("error", service.OUT_OF_SIGHT),
 }
 FILTER_KEYS = ("frist", "opgave", "flag")
+# A task name in the filter: longer, or with control characters, it names no task.
+NAME_MAX = 200
 # `?kolleger=alle`: every colleague's task, not only the TEAM_LIMIT with the soonest deadline.
 ALL_KEY = "kolleger"
 TEAM_LIMIT = 50
@@ -60,6 +62,10 @@ def _criteria(params: dict[str, str]) -> tuple[dict[str, str], list[str]]:
     """The known, valid filter fields; plus a Danish note for each value that was ignored."""
     chosen = {k: params[k] for k in FILTER_KEYS if params.get(k)}
     problems = []
+    name = chosen.get("opgave", "")
+    if name and (len(name) > NAME_MAX or any(ord(c) < 32 or ord(c) == 127 for c in name)):
+        problems.append("Ukendt opgave i filteret; den er ignoreret.")
+        del chosen["opgave"]
     if chosen.get("frist") and chosen["frist"] not in BUCKETS:
         problems.append("Ukendt frist i filteret; den er ignoreret.")
         del chosen["frist"]
@@ -67,6 +73,25 @@ def _criteria(params: dict[str, str]) -> tuple[dict[str, str], list[str]]:
         problems.append("Ukendt markering i filteret; den er ignoreret.")
         del chosen["flag"]
     return chosen, problems
+
+
+def _view(params: Mapping[str, str]) -> dict[str, str]:
+    """What the user is looking at, to come back to after an action: the valid filter fields
+    and `kolleger=alle`. Anything else, or an invalid value, is dropped, never echoed."""
+    view, _ = _criteria(dict(params))
+    if params.get(ALL_KEY) == "alle":
+        view[ALL_KEY] = "alle"
+    return view
+
+
+def _view_of(filtre: str) -> str:
+    """The view a page form carried back (its hidden `filtre` field), validated and encoded
+    again; at most a few fields are read."""
+    try:
+        fields = parse_qs(filtre[:2000], max_num_fields=len(FILTER_KEYS) + 1)
+    except ValueError:
+        return ""
+    return urlencode(_view({k: v[0] for k, v in fields.items() if v}))
 
 
 def _matches(card: Card, criteria: dict[str, str]) -> bool:
@@ -108,7 +133,9 @@ def _page(
     params: dict[str, str] | None = None,
 ) -> Response:
     principal = uow.principal
-    criteria, problems = _criteria(dict(request.query_params) if params is None else params)
+    given = dict(request.query_params) if params is None else params
+    criteria, problems = _criteria(given)
+    view = _view(given)
     unit = _unit(uow)
     leader = principal.has("team_leader")
     groups = [unit.duty_group] + ([unit.leader_group] if leader else [])
@@ -123,7 +150,7 @@ def _page(
     names = {c.task.name for c in cards}
     team_cards: list[Card] = []
     team_total = 0
-    all_colleagues = (request.query_params if params is None else params).get(ALL_KEY) == "alle"
+    all_colleagues = view.get(ALL_KEY) == "alle"
     if leader:
         # Colleagues' tasks: by default only the TEAM_LIMIT with the soonest deadline (a team
         # has about a thousand); the counts and names are of all of them, counted in SQL.
@@ -168,11 +195,15 @@ def _page(
         task_names=sorted(names),
         criteria=criteria,
         problems=problems,
-        saved=[(f, urlencode(f.criteria)) for f in filters],
+        saved=[
+            (f, urlencode(_view({**f.criteria, ALL_KEY: view.get(ALL_KEY, "")}))) for f in filters
+        ],
         colleagues=colleagues,
         message=message,
         form_error=form_error,
-        query=urlencode(criteria),
+        query=urlencode(view),
+        all_colleagues=all_colleagues,
+        query_all=urlencode({**criteria, ALL_KEY: "alle"}),
     )
 
 
@@ -208,6 +239,7 @@ def _back(code: str, query: str = "", task_id: int | None = None) -> RedirectRes
     """To the overview (keeping its filter), or back to the task page the action came from."""
     if task_id is not None:
         return RedirectResponse(f"/opgaver/{task_id}?besked={code}", status_code=303)
+    query = _view_of(query)
     params = f"{query}&besked={code}" if query else f"besked={code}"
     return RedirectResponse(f"/?{params}", status_code=303)
 
@@ -298,12 +330,15 @@ def save_filter(
     frist: Annotated[str, Form()] = "",
     opgave: Annotated[str, Form()] = "",
     flag: Annotated[str, Form()] = "",
+    kolleger: Annotated[str, Form()] = "",
 ) -> Response:
     name = navn.strip()
     criteria, _ = _criteria({"frist": frist, "opgave": opgave, "flag": flag})
+    # The saved filter holds the criteria; the page comes back in the same view.
+    view = _view({**criteria, ALL_KEY: kolleger})
     if not name or len(name) > 60:
         error = "Giv filteret et navn." if not name else "Navnet må højst være 60 tegn."
-        return _page(request, uow, form_error=error, status_code=400, params=criteria)
+        return _page(request, uow, form_error=error, status_code=400, params=view)
     stmt = insert(saved_filter).values(
         id=uuid.uuid4(), user_id=uow.principal.user_id, name=name, criteria=criteria
     )
@@ -313,11 +348,13 @@ def save_filter(
         )
     )
     uow.commit()
-    return _back("filter_gemt", urlencode(criteria))
+    return _back("filter_gemt", urlencode(view))
 
 
 @router.post("/filtre/{filter_id}/slet", dependencies=[Csrf])
-def delete_filter(filter_id: uuid.UUID, uow: PageUow) -> Response:
+def delete_filter(
+    filter_id: uuid.UUID, uow: PageUow, filtre: Annotated[str, Form()] = ""
+) -> Response:
     gone = uow.conn.execute(
         delete(saved_filter).where(
             saved_filter.c.id == filter_id, saved_filter.c.user_id == uow.principal.user_id
@@ -326,4 +363,4 @@ def delete_filter(filter_id: uuid.UUID, uow: PageUow) -> Response:
     if gone.rowcount == 0:
         raise HTTPException(404, detail="Filteret findes ikke.")
     uow.commit()
-    return _back("filter_slettet")
+    return _back("filter_slettet", filtre)
