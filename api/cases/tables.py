@@ -325,3 +325,27 @@ cpr_event_log = Table(
     Column("handled_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("outcome", Text, nullable=False),
 )
+
+# Deadlines kept outside the engine: the Børnesagsbarometer deadlines of work done before a case
+# ran on the engine here (the synthetic year of `api.demo.synthetic`; history imported from the
+# predecessor system). Beside the read model's deadline timers, the compliance figures
+# (`api.web.compliance`) count them. One row per deadline: when it started and fell due, when
+# the work was done (none: not yet), and why it was late. `rule` is the deadline rule (D5, D6,
+# D8, D9) or 'samtale' (a decision, due at its moment, met by a samtale held before it).
+deadline_history = Table(
+    "deadline_history",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("case_id", UUID(as_uuid=True), ForeignKey("case.id"), nullable=False),
+    Column("rule", Text, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("done_at", DateTime(timezone=True), nullable=True),
+    # The reason given for a late deadline ('Årsag til overskredet frist'); no personal data.
+    Column("reason", Text, nullable=True),
+    # Where the row came from: 'syntetisk' (api.demo.synthetic) or an import's name.
+    Column("source", Text, nullable=False),
+    CheckConstraint("rule IN ('D5', 'D6', 'D8', 'D9', 'samtale')", name="known_rule"),
+    CheckConstraint("due_at >= started_at", name="due_after_start"),
+    Index("ix_deadline_history_case", "case_id"),
+)

@@ -6,6 +6,12 @@ flag `syntetisk`, children's CPR numbers come from `api.testdata` (synthetic by 
 their names say "Syntetisk". Deterministic for a seed and a day; a municipality that already has
 synthetic cases gets nothing more (so `make run` can run it every time).
 
+Each case also gets the Børnesagsbarometer's deadlines as they went (`deadline_history`, read by
+the compliance figures of the leader's page and Nøgletal): the BFU within 4 months of the case
+opening (D5), the samtale before the decision, barnets plan (D6) and the first follow-up (D9)
+within 3 months of the measure's start. Most were met, some were late with a reason, and those
+not yet due are partly still open (`DEADLINE_MIX`).
+
 `python -m api.demo.synthetic` seeds Demo Nord (901) for `make run`: 240 children.
 """
 
@@ -22,9 +28,9 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects.postgresql import insert
 
-from api.calendar.months import add_months
+from api.calendar.months import add_months, months_deadline
 from api.calendar.working_days import COPENHAGEN
-from api.cases.tables import case, measure, person
+from api.cases.tables import case, deadline_history, measure, person
 from api.db import make_engine
 from api.finance import budget, kontostreng
 from api.finance.budget_tables import budget_line
@@ -51,6 +57,24 @@ OFFERS: tuple[tuple[str, str, str, int, int, int], ...] = (
     ("anbringelse", "sikret_doegninstitution", "regional", 140_000, 190_000, 1),
 )
 FOSTER_EXPENSES = Decimal("4300.00")  # untaxed maintenance per month
+# How the deadlines went, as weights: met in time, late (done after the due time, with a
+# reason), and still open (only a deadline not yet due; one already due and open is late).
+DEADLINE_MIX = (("on_time", 78), ("late", 14), ("open", 8))
+# A samtale held before the decision, or left out (with a reason).
+SAMTALE_HELD = 0.85
+LATE_REASONS = (
+    "Afventede udtalelse fra skolen",
+    "Sagsbehandleren var sygemeldt",
+    "Forældrene aflyste mødet to gange",
+    "Stor sagsmængde i teamet",
+    "Afventede børnepsykiatrisk vurdering",
+)
+SAMTALE_REASONS = (
+    "Barnet ønskede ikke at deltage",
+    "Barnets alder og modenhed talte imod en samtale",
+)
+# The compliance measure (api.web.compliance.MEASURES) of each kept deadline rule.
+MEASURE_OF = {"D5": "bfu", "samtale": "samtale", "D6": "plan", "D9": "opfoelgning"}
 
 
 def _id(*parts: object) -> uuid.UUID:
@@ -90,6 +114,79 @@ def unique_cprs(conn: Connection, count: int, key: str) -> list[str]:
     return found
 
 
+def _deadlines(
+    rng: random.Random,
+    case_id: uuid.UUID,
+    opened: datetime,
+    decided: datetime,
+    today: date,
+    tally: dict[str, dict[str, int]],
+) -> list[dict[str, Any]]:
+    """The case's four kept deadlines as they went by `today` (nothing is done after today's
+    start, and none is left open that falls due today), each counted in `tally` by its
+    measure and its outcome during `today`: met (done by its due time), breached (done after
+    it, or not done and due before today) or running (not done, due after today)."""
+    cutoff = datetime.combine(today, time(0), UTC)
+    rows: list[dict[str, Any]] = []
+
+    def add(
+        rule: str, started: datetime, due: datetime, done: datetime | None, reason: Any
+    ) -> None:
+        rows.append(
+            {
+                "id": _id("deadline", case_id, rule),
+                "case_id": case_id,
+                "rule": rule,
+                "started_at": started,
+                "due_at": due,
+                "done_at": done,
+                "reason": reason,
+                "source": FLAG,
+            }
+        )
+
+    def count(rule: str, outcome: str) -> None:
+        counts = tally.setdefault(MEASURE_OF[rule], {"met": 0, "breached": 0, "running": 0})
+        counts[outcome] += 1
+
+    def deadline(rule: str, started: datetime, months: int) -> None:
+        due = months_deadline(started, months)
+        (how,) = rng.choices([m[0] for m in DEADLINE_MIX], [m[1] for m in DEADLINE_MIX])
+        if how == "open" and due < cutoff + timedelta(days=2):
+            how = "late"  # due already: an open deadline is a late one
+        done: datetime | None = None
+        if how == "on_time":
+            span = max((min(due, cutoff) - started).days, 2)
+            done = started + timedelta(days=rng.randrange(1, span), hours=rng.randrange(0, 6))
+        elif how == "late":
+            done = due + timedelta(days=rng.randrange(2, 45))
+        if done is not None and done >= cutoff:
+            done = None  # not done yet
+        if done is None and cutoff <= due < cutoff + timedelta(days=1):
+            # Falling due today: done in time, so no deadline turns late while it is counted.
+            done = cutoff - timedelta(hours=1)
+        if done is None:
+            how = "open" if due >= cutoff else "late"
+        else:
+            how = "on_time" if done <= due else "late"
+        outcome = {"on_time": "met", "late": "breached", "open": "running"}[how]
+        reason = rng.choice(LATE_REASONS) if how == "late" and done is not None else None
+        add(rule, started, due, done, reason)
+        count(rule, outcome)
+
+    deadline("D5", opened, 4)
+    if rng.random() < SAMTALE_HELD:
+        held = decided - timedelta(days=rng.randrange(1, 15), hours=rng.randrange(0, 6))
+        add("samtale", decided, decided, max(held, opened), None)
+        count("samtale", "met")
+    else:
+        add("samtale", decided, decided, None, rng.choice(SAMTALE_REASONS))
+        count("samtale", "breached")
+    deadline("D6", decided, 3)
+    deadline("D9", decided, 3)
+    return rows
+
+
 def seed_year(
     conn: Connection,
     municipality_id: str,
@@ -99,17 +196,23 @@ def seed_year(
     today: date,
     seed: int = 11,
     budgets: bool = True,
-) -> dict[str, int]:
+) -> dict[str, Any]:
     """Cases started over the 12 months before `today`, each with one measure and its grants
     (a foster family: the fee and the untaxed expenses), a price change on every sixth, an
-    end on every seventh, and every month before `today`'s posted and matched. With
-    `budgets`, this year's budget per funktion near its forecast. What was made, counted."""
+    end on every seventh, every month before `today`'s posted and matched, and its deadlines
+    as they went (`_deadlines`). With `budgets`, this year's budget per funktion near its
+    forecast. What was made, counted; under `compliance` the deadlines per measure and
+    outcome (met, breached, running), as the compliance figures should count them today."""
     rng = random.Random(f"{seed}:{municipality_id}")
+    # Deadlines from a generator of their own, so the grants and payments stay as they were.
+    deadline_rng = random.Random(f"{seed}:{municipality_id}:frister")
+    tally: dict[str, dict[str, int]] = {}
+    deadlines: list[dict[str, Any]] = []
     weights = [o[5] for o in OFFERS]
     cprs = unique_cprs(conn, children, f"synthetic-year:{municipality_id}:{seed}")
     this_month = month_of(today)
     year_ago = add_months(this_month, -12)
-    made = {"cases": 0, "grants": 0, "payments": 0}
+    made: dict[str, Any] = {"cases": 0, "grants": 0, "payments": 0}
     persons: list[dict[str, Any]] = []
     cases: list[dict[str, Any]] = []
     measures: list[dict[str, Any]] = []
@@ -149,6 +252,8 @@ def seed_year(
         if ended is not None and ended >= today:
             ended = None
         legal_basis = "BL § 32, stk. 1, nr. 3" if kind == "indsats" else "BL § 46"
+        decided = datetime.combine(started, time(10), UTC)
+        deadlines += _deadlines(deadline_rng, case_id, opened, decided, today, tally)
         measures.append(
             {
                 "id": measure_id,
@@ -158,7 +263,7 @@ def seed_year(
                 "decision_instance_key": -(10**12) - seed * 10**7 - i,
                 "started_on": started,
                 "ended_on": ended,
-                "created_at": datetime.combine(started, time(10), UTC),
+                "created_at": decided,
             }
         )
         funktion, dranst, art = _account(indsats_type, provider_type)
@@ -248,10 +353,17 @@ def seed_year(
         (grant_award, grants),
         (grant_revision, revisions),
         (grant_payment, payments),
+        (deadline_history, deadlines),
     ):
         for start in range(0, len(rows), 1000):
             conn.execute(insert(table).values(rows[start : start + 1000]))
-    made.update(cases=len(cases), grants=len(grants), payments=len(payments))
+    made.update(
+        cases=len(cases),
+        grants=len(grants),
+        payments=len(payments),
+        deadlines=len(deadlines),
+        compliance=tally,
+    )
     if budgets:
         made["budget_lines"] = seed_budgets(conn, municipality_id, org_unit_id, today, rng)
     return made

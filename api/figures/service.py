@@ -283,7 +283,8 @@ def take_baseline(
     ]
     subjects = (
         conn.execute(
-            select(distinct(case.c.kle_subject))
+            select(case.c.kle_subject)
+            .distinct()
             .where(case.c.municipality_id == municipality_id)
             .order_by(case.c.kle_subject)
         )
@@ -346,8 +347,13 @@ def in_scope(figures: dict[str, Any], principal: Principal) -> dict[str, Any] | 
 
 
 def take_baseline_if_missing(conn: Connection, municipality_id: str, as_of: date) -> bool:
+    """The synthetic year's baseline as of a past day (`make run`): its deadline compliance as
+    things stood at that day's end (the kept deadlines, `api.web.compliance`)."""
+    moment = datetime.combine(as_of, time(23, 59), UTC)
     try:
-        take_baseline(conn, municipality_id, as_of, note="Syntetisk baseline (make run)")
+        take_baseline(
+            conn, municipality_id, as_of, note="Syntetisk baseline (make run)", now=moment
+        )
     except BaselineExists:
         return False
     return True

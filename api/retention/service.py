@@ -51,6 +51,7 @@ from api.cases.tables import (
     appeal,
     case,
     case_access,
+    deadline_history,
     form_document,
     hearing,
     hearing_response,
@@ -295,6 +296,7 @@ def delete_case(conn: Connection, case_id: uuid.UUID) -> None:
         appeal,
         letter,
         advis,
+        deadline_history,
         form_document,
         underretning,
         journal_note,
@@ -328,6 +330,11 @@ def anonymise_case(conn: Connection, case_id: uuid.UUID) -> None:
     )
     for table in (form_document, journal_note, esdh_document):
         conn.execute(delete(table).where(table.c.case_id == case_id))
+    # When each deadline fell due and was met stays; the reason given for a late one is free
+    # text and goes.
+    conn.execute(
+        update(deadline_history).where(deadline_history.c.case_id == case_id).values(reason=None)
+    )
     conn.execute(
         update(hearing_response)
         .where(hearing_response.c.hearing_id.in_(_hearings(case_id)))
@@ -382,6 +389,7 @@ HANDLED = frozenset(
         "underretning",
         "form_document",
         "advis",
+        "deadline_history",
         "letter",
         "appeal",
         "hearing",

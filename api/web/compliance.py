@@ -10,7 +10,12 @@ Four measures, each over the cases in the leader's scope:
 A deadline counts as met when its timer was cancelled because the work was done in time, as
 breached when the timer fired or is past due, and as running while it is still ahead. A timer
 cancelled because its process was cancelled (a case moved away, say) is left out: nothing was
-done, and nothing was late. The pure rules are here; `gather` reads the facts.
+done, and nothing was late.
+
+Deadlines kept outside the engine (`deadline_history`: the synthetic year, imported history)
+count beside the timers, as of the moment asked: met when the work was done by its due time,
+breached when done later or not done by a due time passed, running while neither; a deadline
+that started after the moment is left out. The pure rules are here; `gather` reads the facts.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection, select
 
 from api.auth.principal import Principal
-from api.cases.tables import case, form_document
+from api.cases.tables import case, deadline_history, form_document
 from api.projector import tables as rm
 
 Outcome = Literal["met", "breached", "running"]
@@ -83,6 +88,18 @@ def samtale_outcome(decided_at: datetime, samtaler: Iterable[tuple[datetime, str
     return "met" if held else "breached"
 
 
+def history_outcome(
+    started_at: datetime, due_at: datetime, done_at: datetime | None, now: datetime
+) -> Outcome | None:
+    """One kept deadline's outcome as of `now` (see the module text); None when it had not
+    started by then."""
+    if started_at > now:
+        return None
+    if done_at is not None and done_at <= now:
+        return "met" if done_at <= due_at else "breached"
+    return "breached" if due_at <= now else "running"
+
+
 def figure(measure: Measure, outcomes: Iterable[Outcome | None]) -> Figure:
     counted = [o for o in outcomes if o is not None]
     return Figure(
@@ -96,10 +113,12 @@ def figure(measure: Measure, outcomes: Iterable[Outcome | None]) -> Figure:
 @dataclass(frozen=True)
 class Facts:
     """What the measures are computed from: (rule, timer state, due, instance state) per
-    deadline timer, and per decision its moment with the case's samtaler (moment, held)."""
+    deadline timer, per decision its moment with the case's samtaler (moment, held), and
+    (rule, started, due, done) per kept deadline (`deadline_history`)."""
 
     timers: Sequence[tuple[str, str, datetime, str | None]]
     decisions: Sequence[tuple[datetime, Sequence[tuple[datetime, str]]]]
+    history: Sequence[tuple[str, datetime, datetime, datetime | None]] = ()
 
 
 def figures(facts: Facts, now: datetime) -> list[Figure]:
@@ -115,6 +134,11 @@ def figures(facts: Facts, now: datetime) -> list[Figure]:
                 for rule, state, due, instance_state in facts.timers
                 if rule in measure.rules
             ]
+        outcomes += [
+            history_outcome(started, due, done, now)
+            for rule, started, due, done in facts.history
+            if rule in measure.rules or (measure.key == "samtale" and rule == "samtale")
+        ]
         result.append(figure(measure, outcomes))
     return result
 
@@ -159,7 +183,18 @@ def gather(conn: Connection, principal: Principal) -> Facts:
     decisions = [
         (d.saved_at, samtaler.get(d.case_id, [])) for d in documents if d.form_id == "afgoerelse"
     ]
+    history = conn.execute(
+        select(
+            deadline_history.c.rule,
+            deadline_history.c.started_at,
+            deadline_history.c.due_at,
+            deadline_history.c.done_at,
+        )
+        .join(case, case.c.id == deadline_history.c.case_id)
+        .where(principal.case_scope())
+    ).all()
     return Facts(
         timers=[(t.deadline_rule, t.state, t.due_at, t.instance_state) for t in timers],
         decisions=decisions,
+        history=[(h.rule, h.started_at, h.due_at, h.done_at) for h in history],
     )

@@ -11,14 +11,15 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from api import clock
-from api.cases.tables import advis, case, form_document
+from api.cases.tables import advis, case, deadline_history, form_document
 from api.deps import UnitOfWork, require_roles
 from api.engine.user_tasks import EngineUnavailable, TaskConflict, TaskGone
 from api.org.tables import app_user, user_role
@@ -111,9 +112,33 @@ class Breach:
     task_key: int | None
 
 
-def breaches(uow: UnitOfWork) -> list[Breach]:
+def kept_breaches(uow: UnitOfWork, now: datetime) -> list[Breach]:
+    """The breached deadlines kept outside the engine (`deadline_history`) of the leader's
+    cases as of `now`: done after their due time, or not done by it; with the reason kept."""
+    h = deadline_history
+    rows = uow.conn.execute(
+        select(h.c.case_id, case.c.case_number, h.c.rule, h.c.due_at, h.c.reason)
+        .join(case, case.c.id == h.c.case_id)
+        .where(
+            h.c.rule.in_(compliance.RULES),
+            h.c.started_at <= now,
+            h.c.due_at <= now,
+            or_(h.c.done_at.is_(None), h.c.done_at > now, h.c.done_at > h.c.due_at),
+            uow.principal.case_scope(),
+        )
+        .order_by(h.c.due_at.desc())
+        .limit(BREACHES_SHOWN)
+    ).all()
+    return [
+        Breach(r.case_id, r.case_number, r.rule, rule_label(r.rule), r.due_at, r.reason, None)
+        for r in rows
+    ]
+
+
+def breaches(uow: UnitOfWork, now: datetime | None = None) -> list[Breach]:
     """The breached deadlines of the team's cases, newest first, each with the reason the
-    leader gave in its 'Årsag til overskredet frist' task (paired in order per instance)."""
+    leader gave in its 'Årsag til overskredet frist' task (paired in order per instance),
+    and the kept ones (`kept_breaches`) with theirs; at most BREACHES_SHOWN."""
     conn = uow.conn
     rows = conn.execute(
         select(advis, case.c.case_number)
@@ -161,8 +186,10 @@ def breaches(uow: UnitOfWork) -> list[Breach]:
                 open_key if reason is None else None,
             )
         )
-    uow.touch(b.case_id for b in found)
-    return sorted(found, key=lambda b: b.at, reverse=True)
+    found += kept_breaches(uow, now or clock.current().now())
+    shown = sorted(found, key=lambda b: b.at, reverse=True)[:BREACHES_SHOWN]
+    uow.touch(b.case_id for b in shown)
+    return shown
 
 
 @router.get("/leder", response_class=HTMLResponse)
@@ -183,7 +210,7 @@ def leader_page(request: Request, uow: PageUow) -> Response:
     context: dict[str, Any] = {
         "loads": caseload(tasks, members, now),
         "figures": compliance.figures(compliance.gather(uow.conn, uow.principal), now),
-        "breaches": breaches(uow),
+        "breaches": breaches(uow, now),
         "tasks": tasks[:TASKS_SHOWN],
         "more_tasks": max(0, len(tasks) - TASKS_SHOWN),
         "case_numbers": cases,

@@ -7,7 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from api.web.compliance import MEASURES, Facts, figures, samtale_outcome, timer_outcome
+from api.web.compliance import (
+    MEASURES,
+    Facts,
+    figures,
+    history_outcome,
+    samtale_outcome,
+    timer_outcome,
+)
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 PAST = NOW - timedelta(days=3)
@@ -86,3 +93,54 @@ def test_no_share_before_anything_is_decided() -> None:
     figures_now = by_key(facts)
     assert figures_now["bfu"] == (0, 0, 1, None)
     assert all(figures_now[m.key][3] is None for m in MEASURES)
+
+
+LONG_AGO = NOW - timedelta(days=200)
+
+
+@pytest.mark.parametrize(
+    ("started", "due", "done", "expected"),
+    [
+        # Done by its due time: met, whether the due time has passed or not.
+        (LONG_AGO, PAST, PAST - timedelta(days=1), "met"),
+        (LONG_AGO, AHEAD, PAST, "met"),
+        (LONG_AGO, PAST, PAST, "met"),
+        # Done after it: breached.
+        (LONG_AGO, PAST - timedelta(days=5), PAST, "breached"),
+        # Not done, due passed: breached; due ahead: running.
+        (LONG_AGO, PAST, None, "breached"),
+        (LONG_AGO, NOW, None, "breached"),
+        (LONG_AGO, AHEAD, None, "running"),
+        # Done only after the moment asked: as things stood then, not done.
+        (LONG_AGO, AHEAD, AHEAD - timedelta(days=1), "running"),
+        (LONG_AGO, PAST, AHEAD, "breached"),
+        # Started after the moment asked: not counted.
+        (AHEAD, AHEAD + timedelta(days=90), None, None),
+    ],
+)
+def test_history_outcome(
+    started: datetime, due: datetime, done: datetime | None, expected: str | None
+) -> None:
+    assert history_outcome(started, due, done, NOW) == expected
+
+
+def test_kept_deadlines_count_beside_the_timers_under_their_measure() -> None:
+    facts = Facts(
+        timers=[("D5", "CANCELED", PAST, "COMPLETED")],
+        decisions=[(NOW, [(PAST, "yes")])],
+        history=[
+            ("D5", LONG_AGO, PAST, PAST - timedelta(days=2)),
+            ("D5", LONG_AGO, PAST - timedelta(days=9), PAST),
+            ("D5", AHEAD, AHEAD + timedelta(days=120), None),  # not started yet
+            ("samtale", PAST, PAST, PAST - timedelta(days=3)),
+            ("samtale", PAST, PAST, None),
+            ("D6", LONG_AGO, AHEAD, None),
+            ("D9", LONG_AGO, PAST, None),
+        ],
+    )
+    assert by_key(facts) == {
+        "bfu": (2, 1, 0, 67),
+        "samtale": (2, 1, 0, 67),
+        "plan": (0, 0, 1, None),
+        "opfoelgning": (0, 1, 0, 0),
+    }
