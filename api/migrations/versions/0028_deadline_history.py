@@ -2,7 +2,7 @@
 year, imported history), counted by the compliance figures beside the read model's timers
 
 Revision ID: 0028_deadline_history
-Revises: 0027_pages
+Revises: 0029_deployment_pending
 Create Date: 2026-12-05 22:00:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0028_deadline_history"
-down_revision = "0027_pages"
+down_revision = "0029_deployment_pending"
 branch_labels = None
 depends_on = None
 
