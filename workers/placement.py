@@ -66,6 +66,22 @@ def next_review(reviewDueAt: str) -> dict[str, object]:
 
 @task(
     router,
+    "placement.committee-decision",
+    label="Registrér udvalgets afgørelse",
+    timeout_ms=15_000,
+)
+def committee_decision(measureId: str) -> dict[str, object]:
+    """§ 143: after the committee's own decision the placement rests on § 47; the change is
+    noted for Danmarks Statistik once, however often the job runs."""
+    res = resources()
+    today = res.clock.now().astimezone(COPENHAGEN).date()
+    with res.engine.begin() as conn:
+        placements.committee_decided(conn, uuid.UUID(measureId), today)
+    return {}
+
+
+@task(
+    router,
     "placement.hjemgivelse",
     label="Hjemgivelsesperiode",
     outputs=("hjemgivelseEndsAt",),

@@ -182,6 +182,7 @@ def record_measure(
         event="start",
         occurred_on=row.started_on,
         code=decision["legal_basis"],
+        legal_basis=decision["legal_basis"],
     )
     grants.create_for_decision(
         conn,

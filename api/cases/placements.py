@@ -1,5 +1,6 @@
 """Case-store steps of an anbringelse: its start and the dates it runs by (D6, D11-D15), the
-next tilsyn and genbehandling, and the hjemgivelse period (D21).
+next tilsyn and genbehandling, the committee's decision after the chair's (§ 143), and the
+hjemgivelse period (D21).
 
 The dates are absolute and computed from the placement's start (the decision's delivery), so a
 restarted instance keeps them; a loop's next date counts from the previous due date, not from
@@ -13,12 +14,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 
 from api.calendar.months import add_months, months_deadline
 from api.calendar.working_days import COPENHAGEN, end_of_day
 from api.cases.decisions import latest_document
+from api.cases.statistics import note_event
 from api.cases.tables import case, measure
+from api.dst.delivery import paragraph_keys
 from api.org.tables import org_unit
 from api.rules.catalogue import current as current_rules
 
@@ -29,6 +32,12 @@ CHAIR_FULL_DECISION_MONTHS = 1  # D13, BL § 143
 FIRST_REVIEW_MONTHS = 12  # D14: genbehandling after 1 year ...
 LATER_REVIEW_MONTHS = 24  # ... then every 2 years
 PERMANENCE_MONTHS = 36  # D15, BL § 67
+CHAIR_PARAGRAPH = "143"  # the chair's urgent decision (formandsafgørelse)
+COMMITTEE_BASIS = "BL § 47"  # the Børn og unge-udvalg's own decision on the placement
+# The change noted for Danmarks Statistik: its key (one per placement) and its reason, a key of
+# the ændringsårsag code list (api/dst/kodelister.toml).
+COMMITTEE_CHANGE_KEY = "hjemmel:udvalgets-afgoerelse"
+COMMITTEE_CHANGE_REASON = "udvalgets_afgoerelse"
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,42 @@ def start(conn: Connection, decision_key: int) -> Start:
             "permanenceDueAt": months_deadline(began, PERMANENCE_MONTHS),
         },
     )
+
+
+def committee_decided(conn: Connection, measure_id: uuid.UUID, today: date) -> bool:
+    """§ 143: the committee has decided the case itself after the chair's urgent decision and
+    upheld the placement. A placement that rested on the chair's decision (§ 143) rests on the
+    committee's (§ 47) from the meeting: the measure takes that legal basis and a change is
+    noted for Danmarks Statistik. A placement already under another paragraph keeps it, and
+    DST is told nothing new. True when the legal basis changed; a retried job finds it changed
+    (and the change noted under its key) and changes nothing."""
+    row = conn.execute(select(measure).where(measure.c.id == measure_id).with_for_update()).first()
+    if row is None:
+        raise LookupError("the anbringelse is not recorded")
+    keys = paragraph_keys(row.legal_basis)
+    if row.ended_on is not None or not keys or keys[-1] != CHAIR_PARAGRAPH:
+        return False
+    meeting = latest_document(conn, row.case_id, "buu_behandling").get("meeting_date")
+    try:
+        on = date.fromisoformat(str(meeting))
+    except ValueError:
+        on = today
+    on = min(max(on, row.started_on), today)  # not before the placement, not in the future
+    conn.execute(
+        update(measure).where(measure.c.id == measure_id).values(legal_basis=COMMITTEE_BASIS)
+    )
+    note_event(
+        conn,
+        case_id=row.case_id,
+        subject=row.kind,
+        subject_id=row.id,
+        event="change",
+        occurred_on=on,
+        code=COMMITTEE_CHANGE_REASON,
+        change_key=COMMITTEE_CHANGE_KEY,
+        legal_basis=COMMITTEE_BASIS,
+    )
+    return True
 
 
 def after(previous_due: str, months: int) -> datetime:

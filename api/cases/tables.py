@@ -284,7 +284,8 @@ aktindsigt_request = Table(
 )
 
 # Events for Danmarks Statistik (BEK 1295/2023), noted where they happen; the reporting sends
-# them and stamps `delivered_at`. One per subject and event, so a retried job notes nothing twice.
+# them and stamps `delivered_at`. One per subject, event and change key, so a retried job notes
+# nothing twice.
 statistics_event = Table(
     "statistics_event",
     metadata,
@@ -297,11 +298,17 @@ statistics_event = Table(
     Column("code", Text, nullable=False, server_default=""),
     Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("delivered_at", DateTime(timezone=True), nullable=True),
+    # '' for a start or an end; a change has a key of its own (what changed and where it was
+    # decided), so several changes can exist for one subject and a retried job notes each once.
+    Column("change_key", Text, nullable=False, server_default=""),
+    # The legal basis in effect from a start or a change of an indsats or anbringelse.
+    Column("legal_basis", Text, nullable=True),
     CheckConstraint(
         "subject IN ('sag', 'underretning', 'indsats', 'anbringelse')", name="known_subject"
     ),
     CheckConstraint("event IN ('start', 'change', 'end')", name="known_event"),
-    UniqueConstraint("subject_id", "subject", "event"),
+    CheckConstraint("(event = 'change') = (change_key <> '')", name="keyed_change"),
+    UniqueConstraint("subject_id", "subject", "event", "change_key"),
     Index("ix_statistics_event_case", "case_id"),
 )
 

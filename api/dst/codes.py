@@ -21,7 +21,14 @@ from sqlalchemy.dialects.postgresql import insert
 from api.dst.tables import dst_code
 
 SHIPPED = Path(__file__).with_name("kodelister.toml")
-LISTS = ("paragraf", "underretter", "underretningsaarsag", "ophoersaarsag", "anbringelsessted")
+LISTS = (
+    "paragraf",
+    "underretter",
+    "underretningsaarsag",
+    "ophoersaarsag",
+    "aendringsaarsag",
+    "anbringelsessted",
+)
 
 
 class BadCodeList(ValueError):

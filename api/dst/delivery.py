@@ -5,10 +5,26 @@ An event is new while no accepted delivery carries it: the events of a rejected 
 new again and go with the next run. A delivery is recorded (`sent`, with its exact file) before
 it is sent, so a retry finds it and sends the same bytes under the same LeveringID. Nobody types
 statistics: every variable comes from the case store, coded by the list valid on the event date.
+
+Events: START and SLUT of an underretning, indsats or anbringelse, and AENDRING when a running
+indsats or anbringelse changes a variable DST is told: today its legal basis (Paragraf), when
+the Børn og unge-udvalg decides a placement after the chair's urgent decision (§ 143 → § 47,
+api.cases.placements.committee_decided), with the reason (Aarsag) from the ændringsårsag list.
+A start or change reports the legal basis noted with it, an end the measure's latest. Grant
+revisions (price, unit, expected end) change nothing DST is told, and no step changes a
+provider or place type of a running measure, so neither makes a change event.
+
+Stored files (retention): a file is kept only while DST's answer is awaited (`sent`), because
+that exact file is what is sent again. When DST answers, accepted or rejected, the file is
+dropped and its sha256, size and event count stay for the audit trail (a rejected delivery's
+events go in a new file; its own file is never sent again). The only CPR numbers left in stored
+files are those of deliveries awaiting an answer, and retention skips a case with an event in
+one (api.retention.service.awaiting_dst) until the next run has its answer.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from collections.abc import Iterable
@@ -84,6 +100,7 @@ def new_events(conn: Connection, *, skip_deliveries: Iterable[uuid.UUID] = ()) -
             statistics_event.c.event,
             statistics_event.c.occurred_on,
             statistics_event.c.code,
+            statistics_event.c.legal_basis.label("event_legal_basis"),
             statistics_event.c.case_id,
             case.c.municipality_id,
             child.c.cpr.label("child_cpr"),
@@ -137,18 +154,24 @@ def report_event(row: Any, codes: CodeLists) -> ReportEvent | Held:
         if reporter is None or reason is None:
             return Held(row.id, f"ingen gyldig underretterkode eller årsagskode den {day}")
         return ReportEvent(**common, reporter=reporter, reasons=(reason,))
-    keys = paragraph_keys(row.legal_basis or "")
+    # A start or a change reports the legal basis noted with it; an end the measure's latest.
+    basis = (row.event != "end" and row.event_legal_basis) or row.legal_basis or ""
+    keys = paragraph_keys(basis)
     paragraph = next(
         (code for key in keys if (code := codes.resolve("paragraf", key, day)) is not None), None
     )
     if paragraph is None:
-        return Held(row.id, f"hjemlen {row.legal_basis!r} har ingen gyldig DST-kode den {day}")
-    end_reason = None
+        return Held(row.id, f"hjemlen {basis!r} har ingen gyldig DST-kode den {day}")
+    reason = None
     if row.event == "end":
-        end_reason = codes.resolve("ophoersaarsag", row.code or DEFAULT_END_REASON, day)
-        if end_reason is None:
+        reason = codes.resolve("ophoersaarsag", row.code or DEFAULT_END_REASON, day)
+        if reason is None:
             return Held(row.id, f"ophørsårsagen {row.code!r} har ingen gyldig DST-kode den {day}")
-    return ReportEvent(**common, paragraph=paragraph, reason=end_reason)
+    elif row.event == "change" and row.code:
+        reason = codes.resolve("aendringsaarsag", row.code, day)
+        if reason is None:
+            return Held(row.id, f"ændringsårsagen {row.code!r} har ingen gyldig DST-kode den {day}")
+    return ReportEvent(**common, paragraph=paragraph, reason=reason)
 
 
 def prepare(
@@ -186,6 +209,7 @@ def prepare(
             created=now.astimezone(UTC),
             events=tuple(events),
         )
+        content = delivery_xml(delivery)
         conn.execute(
             dst_delivery.insert().values(
                 id=row_id,
@@ -193,7 +217,9 @@ def prepare(
                 municipality_id=municipality_id,
                 run_key=run_key,
                 status="sent",
-                content=delivery_xml(delivery),
+                content=content,
+                content_sha256=hashlib.sha256(content).hexdigest(),
+                content_size=len(content),
                 event_count=len(events),
             )
         )
@@ -216,10 +242,17 @@ def unanswered(conn: Connection) -> list[Any]:
     )
 
 
+class AlreadyAnswered(LookupError):
+    """The delivery has DST's answer; its file is no longer kept (nor sent)."""
+
+
 def content_of(conn: Connection, delivery: uuid.UUID) -> bytes:
-    value: bytes = conn.execute(
+    """The stored file of a delivery awaiting DST's answer."""
+    value: bytes | None = conn.execute(
         select(dst_delivery.c.content).where(dst_delivery.c.id == delivery)
     ).scalar_one()
+    if value is None:
+        raise AlreadyAnswered(f"leveringen {delivery} er besvaret; filen er ikke gemt")
     return value
 
 
@@ -233,7 +266,8 @@ def record_answer(
     receipt: Receipt | None = None,
 ) -> None:
     """DST's answer, and the audit row of the delivery (it sent the cases' data). Accepted
-    events are stamped delivered."""
+    events are stamped delivered. The file is dropped: an answered file is never sent again
+    (a rejected delivery's events go in a new one); its hash and size stay."""
     conn.execute(
         update(dst_delivery)
         .where(dst_delivery.c.id == delivery)
@@ -241,6 +275,7 @@ def record_answer(
             status="accepted" if accepted else "rejected",
             reason=reason,
             answered_at=receipt.received_at if receipt else answered_at,
+            content=None,
         )
     )
     events = select(dst_delivery_event.c.event_id).where(
@@ -279,7 +314,8 @@ def record_answer(
 def deliveries_view(
     conn: Connection, municipality_id: str, limit: int = 50
 ) -> list[dict[str, Any]]:
-    """The municipality's latest deliveries, newest first, without their files."""
+    """The municipality's latest deliveries, newest first, without their files (the sha256
+    and size of each identify what was sent)."""
     rows = conn.execute(
         select(
             dst_delivery.c.delivery_id,
@@ -287,6 +323,8 @@ def deliveries_view(
             dst_delivery.c.status,
             dst_delivery.c.reason,
             dst_delivery.c.event_count,
+            dst_delivery.c.content_sha256,
+            dst_delivery.c.content_size,
             dst_delivery.c.created_at,
             dst_delivery.c.answered_at,
         )

@@ -39,7 +39,8 @@ dst_code = Table(
 
 # One event file to DST for one municipality: recorded (`sent`) before it is sent, with the
 # exact file, so a retry sends the same bytes under the same LeveringID; then `accepted` or
-# `rejected` with DST's reasons. The file holds CPR numbers and stays here.
+# `rejected` with DST's reasons. The file holds CPR numbers: it is kept only while the answer is
+# awaited, and dropped when DST answers (its sha256 and size stay for the audit trail).
 dst_delivery = Table(
     "dst_delivery",
     metadata,
@@ -50,11 +51,14 @@ dst_delivery = Table(
     Column("run_key", Text, nullable=False),
     Column("status", Text, nullable=False, server_default="sent"),
     Column("reason", Text, nullable=True),
-    Column("content", LargeBinary, nullable=False),
+    Column("content", LargeBinary, nullable=True),
+    Column("content_sha256", Text, nullable=False),
+    Column("content_size", Integer, nullable=False),
     Column("event_count", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("answered_at", DateTime(timezone=True), nullable=True),
     CheckConstraint("status IN ('sent', 'accepted', 'rejected')", name="known_status"),
+    CheckConstraint("(status = 'sent') = (content IS NOT NULL)", name="content_while_sent"),
     UniqueConstraint("run_key", "municipality_id"),
     Index("ix_dst_delivery_status", "status"),
 )

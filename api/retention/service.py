@@ -14,6 +14,9 @@ history in the read model and the raw exporter records (`retention_purge_case`, 
 - anonymise: the case keeps its skeleton for statistics (dates, kinds, KLE, measures, letters
   sent, DST events, amounts); it is moved to a new anonymous person, and every text, document,
   note, draft and identifying field is removed.
+- Files to Danmarks Statistik: DST's answer drops a stored file (api.dst.delivery), so only a
+  file awaiting its answer holds CPR numbers; a case with an event in one is skipped until the
+  answer comes (`awaiting_dst`), so no stored file keeps the CPR number of a case retention took.
 """
 
 from __future__ import annotations
@@ -63,7 +66,7 @@ from api.cases.tables import (
     statistics_event,
     underretning,
 )
-from api.dst.tables import dst_delivery_event
+from api.dst.tables import dst_delivery, dst_delivery_event
 from api.esdh.tables import esdh_document, journal_note
 from api.finance.tables import grant_award, grant_payment, grant_revision
 from api.projector import tables as rm
@@ -220,6 +223,26 @@ def unended_instances(conn: Connection, case_id: uuid.UUID) -> int:
                 rm.process_instance.c.state.not_in(("COMPLETED", "TERMINATED")),
             )
         ).scalar_one()
+    )
+
+
+def awaiting_dst(conn: Connection, case_id: uuid.UUID) -> bool:
+    """Whether an event of the case is in a file to Danmarks Statistik still awaiting its
+    answer. That file holds the child's CPR number and must be sent again byte for byte, so
+    the case waits until a DST run has the answer (and the file is dropped, api.dst.delivery).
+    The case's events are locked first: a DST run cannot put them in a new file meanwhile."""
+    conn.execute(
+        select(statistics_event.c.id).where(statistics_event.c.case_id == case_id).with_for_update()
+    ).all()
+    return (
+        conn.execute(
+            select(dst_delivery.c.id)
+            .join(dst_delivery_event, dst_delivery_event.c.delivery_id == dst_delivery.c.id)
+            .join(statistics_event, statistics_event.c.id == dst_delivery_event.c.event_id)
+            .where(statistics_event.c.case_id == case_id, dst_delivery.c.status == "sent")
+            .limit(1)
+        ).first()
+        is not None
     )
 
 
@@ -466,6 +489,14 @@ def retain_case(
             if unended_instances(conn, c.case_id):
                 outcome = Outcome(
                     c.case_id, rule.id, rule.action, "skipped", detail="procesinstanser i gang"
+                )
+            elif awaiting_dst(conn, c.case_id):
+                outcome = Outcome(
+                    c.case_id,
+                    rule.id,
+                    rule.action,
+                    "skipped",
+                    detail="en levering til Danmarks Statistik venter på svar",
                 )
             else:
                 raw = purge_engine_history(conn, run_id, c.case_id)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -16,6 +18,8 @@ from adapters.dst import Delivery, DeliveryRejected, DstClient, DstSettings, Rep
 from adapters.dst.client import NS, delivery_xml, schema
 from adapters.dst.simulator import create_app
 from adapters.errors import ContractViolation, Rejected, Unavailable
+from api.dst.codes import SHIPPED, CodeLists, parse
+from api.dst.delivery import report_event
 from api.testdata.cpr import synthetic_cpr
 from tests.adapters.serving import free_port, serve
 
@@ -108,6 +112,56 @@ def test_every_kind_of_event_validates_and_is_accepted(base: str) -> None:
     assert [(e["type"], e["kodelisteversion"]) for e in events][-1] == ("SLUT", "2027-2")
     assert events[-1]["koder"] == {"Paragraf": "BL46", "Aarsag": "101"}
     assert CHILD not in httpx.get(base + "/dst/leveringer", timeout=5).text
+
+
+def test_a_change_carries_the_changed_variables_as_aendring(base: str) -> None:
+    """A change noted in the case store (a placement's legal basis after the committee's
+    decision) becomes an AENDRING in the file with the new paragraph and the ændringsårsag,
+    in the same course as its start, and DST accepts it."""
+    lists = CodeLists(parse(SHIPPED.read_text(encoding="utf-8")))
+    course = uuid.uuid4()
+    common = {
+        "subject": "anbringelse",
+        "subject_id": course,
+        "municipality_id": "901",
+        "child_cpr": CHILD,
+        "mother_cpr": None,
+        "reporter_type": None,
+        "concerns_abuse": None,
+        "legal_basis": "BL § 47",
+    }
+    start = SimpleNamespace(
+        id=uuid.uuid4(),
+        event="start",
+        occurred_on=date(2027, 2, 1),
+        code="BL § 143",
+        event_legal_basis="BL § 143",
+        **common,
+    )
+    change = SimpleNamespace(
+        id=uuid.uuid4(),
+        event="change",
+        occurred_on=date(2027, 2, 20),
+        code="udvalgets_afgoerelse",
+        event_legal_basis="BL § 47",
+        **common,
+    )
+    events = tuple(report_event(r, lists) for r in (start, change))
+    assert all(isinstance(e, ReportEvent) for e in events)
+    delivery = Delivery(
+        delivery_id="901-20270221-c1",
+        municipality="901",
+        created=datetime(2027, 2, 21, 1, 0, tzinfo=UTC),
+        events=events,  # type: ignore[arg-type]
+    )
+    assert client_for(base).deliver(delivery).accepted
+    (kept,) = received(base)
+    sent = kept["haendelser"]
+    assert isinstance(sent, list)
+    assert [(e["type"], e["forloeb"], e["dato"], e["koder"]) for e in sent] == [
+        ("START", str(course), "2027-02-01", {"Paragraf": "BL143"}),
+        ("AENDRING", str(course), "2027-02-20", {"Paragraf": "BL47", "Aarsag": "21"}),
+    ]
 
 
 def test_the_same_file_again_is_booked_once(base: str) -> None:

@@ -1141,7 +1141,8 @@ def test_dst_deliveries_are_the_operators_municipalitys_only(
                     municipality_id=mid,
                     run_key=delivery_id,
                     status="accepted",
-                    content=b"",
+                    content_sha256="",
+                    content_size=0,
                     event_count=0,
                 )
             )

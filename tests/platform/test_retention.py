@@ -6,17 +6,22 @@ incident; after the repair the retry finishes it, and a rerun does nothing more.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from api.audit.tables import audit_event
 from api.cases.tables import case, form_document, person, statistics_event, underretning
+from api.dst.codes import CodeLists, load_shipped
+from api.dst.delivery import prepare
+from api.dst.tables import dst_delivery
 from api.esdh.tables import journal_note
 from api.projector import tables as rm
 from api.retention.tables import raw_record_purge
@@ -24,6 +29,7 @@ from tests.harness.api import ApiClient
 from tests.harness.platform import Platform
 from tests.harness.readmodel import rows
 from tests.harness.waiting import eventually
+from tests.platform.test_dst import reported
 from tests.platform.test_integration_faults import resolve
 from tests.platform.test_investigation import complete, start_underretning, task_named
 
@@ -295,6 +301,78 @@ def test_a_run_deletes_and_anonymises_due_cases_everywhere_and_reports_them(
     again = finished(platform, start_run(platform, operator))
     assert int(again["casesDeleted"]) == 0 and int(again["casesAnonymised"]) == 0
     assert case_row(platform, anonymised).status == "anonymised"
+
+
+def test_no_stored_dst_file_keeps_the_cpr_number_of_a_case_retention_took(
+    platform: Platform, caseworker: ApiClient, leader: ApiClient, operator: ApiClient
+) -> None:
+    """A file to Danmarks Statistik holds the children's CPR numbers. While it awaits DST's
+    answer it is kept (it is sent again byte for byte), so retention leaves its cases for a
+    later run; once DST has answered, the file is dropped (hash and size kept) and retention
+    takes the cases. Afterwards no stored file holds their CPR numbers."""
+    deleted = closed_case(platform, caseworker, years_ago(5))
+    anonymised = closed_case(platform, caseworker, years_ago(10), kle="34.25.00")
+    cprs = {c: child_cpr(platform, c) for c in (deleted, anonymised)}
+    # A run that recorded its file and died before DST's answer.
+    with platform.db.begin() as conn:
+        load_shipped(conn)
+        prepared, _ = prepare(
+            conn, CodeLists.from_db(conn), run_key=f"retention-test-{uuid.uuid4()}", now=now()
+        )
+    waiting = stored_files(platform, prepared)
+    assert all(cpr.encode() in b"".join(waiting.values()) for cpr in cprs.values())
+
+    first = start_run(platform, operator)
+    finished(platform, first)
+    by_case = {r["case_id"]: r for r in report(leader, first)}
+    for case_id in (deleted, anonymised):
+        assert by_case[case_id]["outcome"] == "skipped"
+        assert by_case[case_id]["detail"] == "en levering til Danmarks Statistik venter på svar"
+        assert child_cpr(platform, case_id) == cprs[case_id]
+
+    # The next DST run sends the waiting file again, the same bytes, and DST accepts it once.
+    assert operator.post("/api/dst/koersler").status_code == 202
+    eventually(lambda: reported(caseworker, deleted), what="the waiting file answered")
+    with platform.db.connect() as conn:
+        answered = {
+            r.id: r
+            for r in conn.execute(select(dst_delivery).where(dst_delivery.c.id.in_(prepared)))
+        }
+    for delivery_id, content in waiting.items():
+        row = answered[delivery_id]
+        assert (row.status, row.content) == ("accepted", None)
+        assert row.content_sha256 == hashlib.sha256(content).hexdigest()
+        assert row.content_size == len(content)
+    simulator = httpx.get(
+        f"http://127.0.0.1:{platform.stack.ports.simulators}/dst/leveringer", timeout=10
+    ).json()
+    for row in answered.values():
+        assert [f["status"] for f in simulator if f["id"] == row.delivery_id] == ["GODKENDT"]
+
+    second = start_run(platform, operator)
+    finished(platform, second)
+    outcomes = {r["case_id"]: r["outcome"] for r in report(leader, second)}
+    assert outcomes[deleted] == outcomes[anonymised] == "done"
+    assert case_row(platform, deleted) is None
+    assert case_row(platform, anonymised).status == "anonymised"
+    with platform.db.connect() as conn:
+        stored = conn.execute(
+            select(dst_delivery.c.content).where(dst_delivery.c.content.is_not(None))
+        ).scalars()
+        everything = b"".join(stored)
+    assert not any(cpr.encode() in everything for cpr in cprs.values())
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def stored_files(platform: Platform, deliveries: list[uuid.UUID]) -> dict[uuid.UUID, bytes]:
+    with platform.db.connect() as conn:
+        return {
+            r.id: bytes(r.content)
+            for r in conn.execute(select(dst_delivery).where(dst_delivery.c.id.in_(deliveries)))
+        }
 
 
 REFUSE = """

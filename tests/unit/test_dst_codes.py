@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from sqlalchemy import Connection
 
 from adapters.dst import ReportEvent
+from api.cases.statistics import note_event
 from api.dst.codes import SHIPPED, BadCodeList, CodeLists, parse
 from api.dst.delivery import Held, paragraph_keys, report_event
 
@@ -30,6 +32,7 @@ def row(**changes: Any) -> SimpleNamespace:
         "reporter_type": None,
         "concerns_abuse": None,
         "legal_basis": "BL § 46",
+        "event_legal_basis": None,
     }
     values.update(changes)
     return SimpleNamespace(**values)
@@ -120,6 +123,52 @@ def test_an_underretning_is_coded_from_the_case_store() -> None:
     assert made.unborn and made.child_cpr == "0101901234"
 
 
+def test_a_change_reports_the_new_legal_basis_with_its_reason_as_aendring() -> None:
+    """The committee's decision after the chair's (§ 143 → § 47): the change carries the
+    paragraph it noted and the ændringsårsag; the start keeps the paragraph it began under,
+    and the end reports the measure's latest."""
+    change = report_event(
+        row(
+            event="change",
+            code="udvalgets_afgoerelse",
+            event_legal_basis="BL § 47",
+            legal_basis="BL § 47",
+            occurred_on=date(2027, 3, 2),
+        ),
+        LISTS,
+    )
+    assert isinstance(change, ReportEvent)
+    assert (change.kind, change.subject, change.paragraph, change.reason) == (
+        "AENDRING",
+        "ANBRINGELSE",
+        "BL47",
+        "21",
+    )
+    start = report_event(
+        row(event="start", code="BL § 143", event_legal_basis="BL § 143", legal_basis="BL § 47"),
+        LISTS,
+    )
+    assert isinstance(start, ReportEvent) and (start.kind, start.paragraph) == ("START", "BL143")
+    end = report_event(row(event_legal_basis=None, legal_basis="BL § 47"), LISTS)
+    assert isinstance(end, ReportEvent) and (end.kind, end.paragraph) == ("SLUT", "BL47")
+    # A change without a reason key still reports what changed.
+    bare = report_event(row(event="change", event_legal_basis="BL § 47"), LISTS)
+    assert isinstance(bare, ReportEvent) and (bare.paragraph, bare.reason) == ("BL47", None)
+
+
+def test_a_change_needs_its_key_and_a_start_or_end_has_none() -> None:
+    conn = cast(Connection, None)  # refused before the database is touched
+    common: dict[str, Any] = {
+        "case_id": uuid.uuid4(),
+        "subject": "anbringelse",
+        "occurred_on": date(2027, 3, 2),
+    }
+    with pytest.raises(ValueError, match="change key"):
+        note_event(conn, event="change", **common)
+    with pytest.raises(ValueError, match="change key"):
+        note_event(conn, event="end", change_key="hjemmel:x", **common)
+
+
 @pytest.mark.parametrize(
     ("changes", "why"),
     [
@@ -128,6 +177,8 @@ def test_an_underretning_is_coded_from_the_case_store() -> None:
         ({"child_cpr": None}, "CPR"),
         ({"occurred_on": date(2023, 6, 1)}, "hjemlen"),
         ({"code": "ukendt"}, "ophørsårsagen"),
+        ({"event": "change", "code": "ukendt", "event_legal_basis": "BL § 47"}, "ændringsårsagen"),
+        ({"event": "change", "event_legal_basis": "BL § 11"}, "hjemlen"),
     ],
 )
 def test_an_event_that_cannot_be_coded_is_held_back_with_the_reason(
