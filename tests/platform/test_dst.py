@@ -19,6 +19,7 @@ from sqlalchemy import select
 from api.calendar.working_days import COPENHAGEN
 from api.cases.placements import committee_decided
 from api.cases.tables import measure, statistics_event
+from api.dst.delivery import AlreadyAnswered, content_of
 from api.dst.tables import dst_delivery, dst_delivery_event
 from api.projector import tables as rm
 from infra.stack import port_open
@@ -174,6 +175,8 @@ def test_a_placements_new_legal_basis_is_reported_as_a_change_once(
     with platform.db.begin() as conn:
         assert committee_decided(conn, placed.id, today) is False
     assert [e.id for e in measure_events(platform, placed.id)["change"]] == [change.id]
+    with platform.db.begin() as conn, pytest.raises(LookupError, match="not recorded"):
+        committee_decided(conn, uuid.uuid4(), today)
 
     assert operator.post("/api/dst/koersler").status_code == 202
 
@@ -202,6 +205,8 @@ def test_a_placements_new_legal_basis_is_reported_as_a_change_once(
         ).all()
         ended = conn.execute(select(measure.c.ended_on).where(measure.c.id == placed.id)).scalar()
     assert kept.status == "accepted" and kept.content is None
+    with platform.db.connect() as conn, pytest.raises(AlreadyAnswered):
+        content_of(conn, kept.id)
     assert len(kept.content_sha256) == 64 and kept.content_size > 0 and kept.event_count >= 2
     assert ended is None
     listed = {d["delivery_id"]: d for d in operator.get("/api/dst/leveringer").json()}
