@@ -10,7 +10,7 @@ file of an answered delivery dropped (its hash and size kept)
   for the audit trail. Existing answered deliveries lose their content here.
 
 Revision ID: 0028_dst_changes
-Revises: 0027_pages
+Revises: 0028_deadline_history
 Create Date: 2026-12-05 22:15:00.000000
 """
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0028_dst_changes"
-down_revision = "0027_pages"
+down_revision = "0028_deadline_history"
 branch_labels = None
 depends_on = None
 
