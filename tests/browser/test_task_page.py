@@ -1,12 +1,18 @@
 """The task page in the browser: the form-js form, server validation at the field, drafts kept
-on the server across a reload, a task taken meanwhile, and a keyboard-only completion."""
+on the server across a reload (saved with the button, by themselves while typing, and when the
+page is left), a failed save said and retried, a task taken or completed meanwhile, and a
+keyboard-only completion."""
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, Request, Route, expect
+from sqlalchemy import select
 
+from api.audit.tables import audit_event
 from tests.browser.conftest import LogIn
 from tests.browser.journey import (
     SCREENSHOTS,
@@ -18,6 +24,14 @@ from tests.browser.journey import (
     open_task,
 )
 from tests.harness.api import ApiClient
+from tests.harness.platform import Platform
+from tests.harness.waiting import eventually
+
+# The auto-save's status line beside the buttons (aria-live polite).
+DRAFT_SAVED = re.compile(r"^Udkast gemt kl\. \d{2}\.\d{2}$")
+DRAFT_FAILED = "Udkastet kunne ikke gemmes \u2013 prøv igen"
+DRAFT_STOPPED = "Udkastet gemmes ikke længere automatisk."
+DRAFTS = "**/opgaver/*/udkast"
 
 
 def claimed_task_page(page: Page, api: ApiClient) -> tuple[dict, str]:
@@ -33,6 +47,54 @@ def claimed_task_page(page: Page, api: ApiClient) -> tuple[dict, str]:
     expect(page.get_by_role("heading", level=1)).to_have_text("24-timers vurdering")
     expect(page.locator("#task-form[data-ready=true]")).to_have_count(1)
     return task, number
+
+
+def draft_status(page: Page) -> Locator:
+    return page.locator("#draft-status[aria-live=polite]")
+
+
+def draft_posts(page: Page) -> list[str]:
+    """The draft saves the page sends from now on (their bodies). Playwright does not see the
+    keepalive request of a page being left: the audit log (`audited_saves`) does."""
+    sent: list[str] = []
+
+    def seen(request: Request) -> None:
+        if request.method == "POST" and request.url.endswith("/udkast"):
+            sent.append(request.post_data or "")
+
+    page.on("request", seen)
+    return sent
+
+
+def audited_saves(platform: Platform, task_id: str) -> list[int]:
+    """The draft saves the server received for the task (each one an audit row): their status."""
+    with platform.db.connect() as conn:
+        rows = conn.execute(
+            select(audit_event.c.status_code)
+            .where(
+                audit_event.c.method == "POST",
+                audit_event.c.path == f"/opgaver/{task_id}/udkast",
+            )
+            .order_by(audit_event.c.id)
+        )
+        return [int(code) for code in rows.scalars()]
+
+
+def leaving_now(page: Page) -> str:
+    """Fires `pagehide` on a page that stays: the status line just after says whether leaving
+    started a save ("Gemmer udkast …") or not."""
+    return str(
+        page.evaluate(
+            """() => {
+                window.dispatchEvent(new Event("pagehide"));
+                return document.getElementById("draft-status").textContent;
+            }"""
+        )
+    )
+
+
+def copenhagen_minute() -> str:
+    return datetime.now(ZoneInfo("Europe/Copenhagen")).strftime("%H.%M")
 
 
 def test_claim_fill_rejected_at_field_fix_and_complete(
@@ -94,11 +156,16 @@ def test_task_taken_by_someone_else_meanwhile(
     page = signed_in("caseworker")
     task, _ = claimed_task_page(page, caseworker_api)
     page.get_by_label("Ja").check()
+    expect(draft_status(page)).to_have_text(DRAFT_SAVED)  # saved by itself, before the takeover
     # Meanwhile the leader takes it back and a colleague claims it.
     assert leader_api.post(f"/api/tasks/{task['id']}/unclaim").status_code == 200
     assignee_is(caseworker_api, task["id"], None)
     assert leader_api.post(f"/api/tasks/{task['id']}/claim").status_code == 200
     assignee_is(caseworker_api, task["id"], "leader")
+    # The next auto-save is refused: the clear message, and no more auto-saving.
+    page.get_by_label("Vurdering").fill("Skrevet efter at kollegaen tog opgaven")
+    expect(page.get_by_role("alert")).to_contain_text("taget af en anden i mellemtiden")
+    expect(draft_status(page)).to_have_text(DRAFT_STOPPED)
     page.get_by_role("button", name="Afslut opgaven").click()
     expect(page.get_by_role("alert")).to_contain_text("taget af en anden i mellemtiden")
     page.get_by_role("button", name="Gem udkast").click()
@@ -107,7 +174,114 @@ def test_task_taken_by_someone_else_meanwhile(
     page.reload()
     expect(page.get_by_text("taget af en anden i mellemtiden")).to_be_visible()
     expect(page.locator("#task-form")).to_have_count(0)
+    # The draft is what was saved before the takeover; nothing typed after it.
+    form = caseworker_api.get(f"/api/tasks/{task['id']}/form").json()
+    assert form["status"] == "draft"
+    assert form["data"]["acute_risk"] == "yes"
+    assert not form["data"].get("assessment")
+
+
+def test_a_draft_saves_itself_while_typing_and_is_restored_after_reload(
+    signed_in: LogIn, caseworker_api: ApiClient, platform: Platform
+) -> None:
+    page = signed_in("caseworker")
+    task, _ = claimed_task_page(page, caseworker_api)
+    sent = draft_posts(page)
+    before = copenhagen_minute()
+    page.get_by_label("Vurdering").fill("Skrevet uden at trykke på Gem udkast")
+    expect(draft_status(page)).to_have_text(DRAFT_SAVED)
+    shown = (draft_status(page).text_content() or "").rsplit(" ", 1)[-1]
+    assert shown in {before, copenhagen_minute()}, shown  # tt.mm, Danish time
+    assert len(sent) == 1  # one save after the pause, not one per key
+    # Nothing new since the last save: neither a pause nor leaving sends again (each is audited).
+    page.get_by_label("Vurdering").fill("Skrevet uden at trykke på Gem udkast")
+    page.get_by_label("Vurdering").blur()
+    assert DRAFT_SAVED.match(leaving_now(page))
+    page.reload()
+    expect(page.locator("#task-form[data-ready=true]")).to_have_count(1)
+    expect(page.get_by_label("Vurdering")).to_have_value("Skrevet uden at trykke på Gem udkast")
+    expect(page.get_by_text("Dit gemte udkast er hentet")).to_be_visible()
+    expect(draft_status(page)).to_have_text("")
+    assert len(sent) == 1
+    assert audited_saves(platform, task["id"]) == [200]
+    assert page.evaluate("() => [localStorage.length, sessionStorage.length]") == [0, 0]
+    form = caseworker_api.get(f"/api/tasks/{task['id']}/form").json()
+    assert form["status"] == "draft"
+    assert form["data"]["assessment"] == "Skrevet uden at trykke på Gem udkast"
+
+
+def test_a_draft_is_saved_when_the_tab_is_closed(
+    signed_in: LogIn, caseworker_api: ApiClient, platform: Platform
+) -> None:
+    page = signed_in("caseworker")
+    task, _ = claimed_task_page(page, caseworker_api)
+    # No pause long enough to save, and the text still inside form-js's own typing delay: only
+    # leaving the page keeps this.
+    page.locator("#task-form").evaluate("(el) => { el.dataset.autosaveMs = '600000'; }")
+    page.get_by_label("Vurdering").fill("Skrevet lige før fanen blev lukket")
+    page.close(run_before_unload=True)
+
+    def kept() -> bool:
+        form = caseworker_api.get(f"/api/tasks/{task['id']}/form").json()
+        return bool(form["data"].get("assessment") == "Skrevet lige før fanen blev lukket")
+
+    eventually(kept, what="the draft sent as the tab closed")
+    assert audited_saves(platform, task["id"]) == [200]
+
+
+def test_a_failed_draft_save_is_said_and_the_next_change_saves(
+    signed_in: LogIn, caseworker_api: ApiClient
+) -> None:
+    page = signed_in("caseworker")
+    task, _ = claimed_task_page(page, caseworker_api)
+    answers = iter(["503", "unreachable"])
+
+    def failing(route: Route) -> None:
+        if next(answers, "503") == "503":
+            route.fulfill(status=503, json={"detail": "Prøv igen om lidt"})
+        else:
+            route.abort("internetdisconnected")
+
+    page.route(DRAFTS, failing)
+    page.get_by_label("Vurdering").fill("Første forsøg")
+    expect(draft_status(page)).to_have_text(DRAFT_FAILED)
+    expect(draft_status(page)).to_have_attribute("data-state", "error")
+    # The next change tries again; the server unreachable is said the same way.
+    with page.expect_event("requestfailed", lambda r: r.url.endswith("/udkast")):
+        page.get_by_label("Vurdering").fill("Andet forsøg, uden forbindelse")
+    expect(draft_status(page)).to_have_text(DRAFT_FAILED)
     assert caseworker_api.get(f"/api/tasks/{task['id']}/form").json()["status"] is None
+    page.unroute(DRAFTS)
+    page.get_by_label("Vurdering").fill("Tredje forsøg går igennem")
+    expect(draft_status(page)).to_have_text(DRAFT_SAVED)
+    form = caseworker_api.get(f"/api/tasks/{task['id']}/form").json()
+    assert form["data"]["assessment"] == "Tredje forsøg går igennem"
+
+
+def test_a_task_completed_meanwhile_stops_the_auto_save(
+    signed_in: LogIn, caseworker_api: ApiClient, platform: Platform
+) -> None:
+    page = signed_in("caseworker")
+    task, _ = claimed_task_page(page, caseworker_api)
+    page.get_by_label("Vurdering").fill("Første udkast af vurderingen")
+    expect(draft_status(page)).to_have_text(DRAFT_SAVED)
+    # Completed meanwhile, as from another tab.
+    done = {"acute_risk": "no", "assessment": "Afsluttet i en anden fane.", "outcome": "close"}
+    completed = caseworker_api.post(f"/api/tasks/{task['id']}/complete", done)
+    assert completed.status_code == 204, completed.text
+    page.get_by_label("Vurdering").fill("Skrevet efter afslutningen")
+    expect(page.get_by_role("alert")).to_contain_text("afsluttet eller lukket i mellemtiden")
+    expect(draft_status(page)).to_have_text(DRAFT_STOPPED)
+    assert audited_saves(platform, task["id"]) == [200, 409]
+    # Neither a later change nor leaving the page sends another.
+    page.get_by_label("Vurdering").fill("Og endnu mere")
+    assert leaving_now(page) == DRAFT_STOPPED
+    page.goto("/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mit overblik")
+    assert audited_saves(platform, task["id"]) == [200, 409]
+    form = caseworker_api.get(f"/api/tasks/{task['id']}/form").json()
+    assert form["status"] == "submitted"
+    assert form["data"]["assessment"] == "Afsluttet i en anden fane."
 
 
 def test_a_form_completed_with_the_keyboard_only(

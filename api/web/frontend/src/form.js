@@ -1,7 +1,9 @@
 // The task page: renders the task's deployed form with form-js, prefilled from the server, saves
-// drafts on the server (never in browser storage) and shows the server's field errors in place.
-// The server is the one judge of a submission: its Danish messages are shown at the fields.
+// drafts on the server (never in browser storage; by itself while typing, see autosave.js) and
+// shows the server's field errors in place. The server is the one judge of a submission: its
+// Danish messages are shown at the fields.
 import { Form } from "@bpmn-io/form-js-viewer";
+import { DraftSaver, TEXT as DRAFT_TEXT } from "./autosave.js";
 
 const root = document.getElementById("task-form");
 const status = document.getElementById("form-status");
@@ -130,6 +132,41 @@ function fillFromPanels(form) {
   });
 }
 
+// form-js hands typed text to the form a moment after the last key (its own debounce); leaving
+// the field hands it over at once (a synthetic blur event does not). Leaving the page does that
+// first, so the last words are kept; a hidden tab gets its focus back where it was.
+function flushTyping(refocus) {
+  const active = document.activeElement;
+  if (!active || !root.contains(active) || typeof active.blur !== "function") return;
+  active.blur();
+  if (refocus) active.focus({ preventScroll: true });
+}
+
+function autoSave(form, initial) {
+  const line = document.getElementById("draft-status");
+  const drafts = new DraftSaver({
+    url: root.dataset.draftUrl,
+    csrf,
+    initial,
+    values: () => values(form),
+    line,
+    onRefused: (message) => say(message || "Opgaven kan ikke længere gemmes her.", "error"),
+    // The pause that saves; a test may lengthen it on the element (data-autosave-ms).
+    idleMs: () => Number(root.dataset.autosaveMs),
+  });
+  form.on("changed", () => drafts.changed());
+  window.addEventListener("pagehide", () => {
+    flushTyping(false);
+    drafts.leave(true);
+  });
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState !== "hidden") return;
+    flushTyping(true);
+    drafts.leave(false);
+  });
+  return drafts;
+}
+
 async function main() {
   const schema = JSON.parse(document.getElementById("form-schema").textContent);
   const data = JSON.parse(document.getElementById("form-data").textContent);
@@ -138,21 +175,33 @@ async function main() {
   await form.importSchema(schema, data);
   clearServerErrorsOnChange(form);
   fillFromPanels(form);
+  const drafts = autoSave(form, data);
   root.dataset.ready = "true";
 
   document.getElementById("save-draft").addEventListener("click", async () => {
-    const result = await post(root.dataset.draftUrl, values(form));
-    say(result.body.message || "Udkastet kunne ikke gemmes.", result.ok ? "success" : "error");
+    const result = await drafts.saveNow();
+    let fallback = "Udkastet kunne ikke gemmes.";
+    if (result.loggedOut) fallback = "Du er ikke logget ind længere. Udkastet kunne ikke gemmes.";
+    else if (result.status === 0) fallback = "Der er ingen forbindelse. Prøv igen.";
+    say(result.body.message || result.body.detail || fallback, result.ok ? "success" : "error");
   });
 
   document.getElementById("complete-task").addEventListener("click", async () => {
     form._setState({ errors: {} });
+    await drafts.pause();
     const result = await post(root.dataset.completeUrl, values(form));
     if (result.ok) {
+      drafts.stop();
       window.location.assign(result.body.next || "/");
       return;
     }
     say(result.body.message || "Opgaven kunne ikke afsluttes.", "error");
+    if (result.status === 409) {
+      drafts.stop();
+      drafts.say(DRAFT_TEXT.stopped, "stopped");
+    } else {
+      drafts.resume();
+    }
     if (result.status === 422 && result.body.fields) showFieldErrors(form, result.body.fields);
   });
 }
