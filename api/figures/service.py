@@ -128,7 +128,7 @@ def deadline_compliance(
             "running": f.running,
             "percent": f.percent,
         }
-        for f in compliance.figures(compliance.gather(conn, principal), now)
+        for f in compliance.figures(compliance.gather(conn, principal, now), now)
     ]
 
 

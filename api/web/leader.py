@@ -209,7 +209,7 @@ def leader_page(request: Request, uow: PageUow) -> Response:
     uow.touch(cases)
     context: dict[str, Any] = {
         "loads": caseload(tasks, members, now),
-        "figures": compliance.figures(compliance.gather(uow.conn, uow.principal), now),
+        "figures": compliance.figures(compliance.gather(uow.conn, uow.principal, now), now),
         "breaches": breaches(uow, now),
         "tasks": tasks[:TASKS_SHOWN],
         "more_tasks": max(0, len(tasks) - TASKS_SHOWN),

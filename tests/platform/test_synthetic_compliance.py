@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import Any
 
 import pytest
@@ -23,6 +23,7 @@ from api.demo import synthetic
 from api.figures.service import take_baseline_if_missing
 from api.org.tables import app_user, municipality, org_unit, user_role
 from api.retention.service import anonymise_case, delete_case
+from api.web.compliance import history_counts, history_outcome
 from api.web.session import COOKIE
 from tests.harness.api import ApiClient
 from tests.harness.platform import Platform
@@ -109,6 +110,29 @@ def test_the_baseline_counts_the_deadlines_as_they_stood_9_months_ago(
     # Fewer had started then than now.
     for key, figures in now.items():
         assert sum(before[key].values()) < sum(figures.values()), key
+
+
+@pytest.mark.parametrize("months_ago", [0, 4, 9, 14])
+def test_the_kept_deadlines_are_counted_in_sql_by_the_rule(
+    platform: Platform, made: dict[str, Any], months_ago: int
+) -> None:
+    """`history_counts` (SQL) counts as `history_outcome` (Python) says, at moments when
+    deadlines had not started, were open, or were done only later."""
+    moment = datetime.combine(add_months(datetime.now(UTC).date(), -months_ago), time(12), UTC)
+    with platform.db.connect() as conn:
+        in_sql = history_counts(conn, case.c.municipality_id == M, moment)
+        rows = conn.execute(
+            select(deadline_history)
+            .join(case, case.c.id == deadline_history.c.case_id)
+            .where(case.c.municipality_id == M)
+        ).all()
+    by_rule: dict[tuple[str, str], int] = {}
+    for r in rows:
+        outcome = history_outcome(r.started_at, r.due_at, r.done_at, moment)
+        if outcome is not None:
+            by_rule[(r.rule, outcome)] = by_rule.get((r.rule, outcome), 0) + 1
+    assert {(rule, outcome): n for rule, outcome, n in in_sql} == by_rule
+    assert by_rule or months_ago == 14
 
 
 def test_the_leader_page_shows_the_shares_and_the_reasons_for_late_deadlines(

@@ -126,21 +126,20 @@ def test_history_outcome(
 
 def test_kept_deadlines_count_beside_the_timers_under_their_measure() -> None:
     facts = Facts(
-        timers=[("D5", "CANCELED", PAST, "COMPLETED")],
+        timers=[("D5", "CANCELED", PAST, "COMPLETED"), ("D8", "CREATED", AHEAD, "ACTIVE")],
         decisions=[(NOW, [(PAST, "yes")])],
         history=[
-            ("D5", LONG_AGO, PAST, PAST - timedelta(days=2)),
-            ("D5", LONG_AGO, PAST - timedelta(days=9), PAST),
-            ("D5", AHEAD, AHEAD + timedelta(days=120), None),  # not started yet
-            ("samtale", PAST, PAST, PAST - timedelta(days=3)),
-            ("samtale", PAST, PAST, None),
-            ("D6", LONG_AGO, AHEAD, None),
-            ("D9", LONG_AGO, PAST, None),
+            ("D5", "met", 3),
+            ("D5", "breached", 1),
+            ("samtale", "met", 2),
+            ("samtale", "breached", 1),
+            ("D6", "running", 4),
+            ("D9", "breached", 2),
         ],
     )
     assert by_key(facts) == {
-        "bfu": (2, 1, 0, 67),
-        "samtale": (2, 1, 0, 67),
-        "plan": (0, 0, 1, None),
-        "opfoelgning": (0, 1, 0, 0),
+        "bfu": (4, 1, 0, 80),
+        "samtale": (3, 1, 0, 75),
+        "plan": (0, 0, 5, None),
+        "opfoelgning": (0, 2, 0, 0),
     }
