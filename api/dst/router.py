@@ -20,7 +20,8 @@ START_MESSAGE = "dst-levering-start"
 @router.get("/leveringer")
 def list_deliveries(uow: Uow) -> list[dict[str, Any]]:
     """The latest deliveries of the caller's municipality, newest first: status (sent,
-    accepted, rejected), DST's reason, how many events. No personal data."""
+    accepted, rejected), DST's reason, how many events, and the sha256 and size of the file
+    sent (the file itself is dropped once DST answers). No personal data."""
     require_roles(uow, "operator")
     found = deliveries_view(uow.conn, uow.principal.municipality_id)
     uow.commit()
