@@ -63,6 +63,8 @@ case = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     # One case per child and KLE subject within a municipality.
     UniqueConstraint("municipality_id", "child_id", "kle_subject"),
+    # A team's cases (every task list joins them; migration 0029_overview_filters).
+    Index("ix_case_unit", "municipality_id", "org_unit_id"),
 )
 
 case_access = Table(

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, and_, cast, func, or_, select, update
+from sqlalchemy import Connection, DateTime, and_, cast, false, func, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 
 from api.auth.principal import Principal
@@ -261,9 +261,13 @@ def list_tasks(
     unassigned: bool = False,
     any_of_groups: Sequence[str] = (),
     assigned_to_others_than: str | None = None,
+    due_between: tuple[datetime | None, datetime] | None = None,
+    elements: Collection[tuple[int, str]] | None = None,
     limit: int | None = None,
 ) -> list[Task]:
     """Open tasks in scope; `any_of_groups`: of at least one of these candidate groups;
+    `due_between`: with their deadline (`effective_due`) in [from, until), from None: before
+    until; `elements`: of these (process definition key, element id) pairs only;
     `limit`: only that many, those with the soonest deadline (`effective_due`) first."""
     stmt = _open_tasks(
         principal,
@@ -274,6 +278,14 @@ def list_tasks(
         any_of_groups=any_of_groups,
         assigned_to_others_than=assigned_to_others_than,
     )
+    if due_between is not None:
+        start, until = due_between
+        due = effective_due()
+        stmt = stmt.where(due < until if start is None else and_(due >= start, due < until))
+    if elements is not None:
+        pairs = sorted(elements)
+        key = tuple_(rm.user_task.c.process_definition_key, rm.user_task.c.element_id)
+        stmt = stmt.where(key.in_(pairs) if pairs else false())
     if limit is None:
         stmt = stmt.order_by(rm.user_task.c.due_date.nulls_last(), rm.user_task.c.user_task_key)
     else:
@@ -308,6 +320,21 @@ def task_names(conn: Connection, principal: Principal, **filters: Any) -> set[st
     rows = conn.execute(select(inner.c.process_definition_key, inner.c.element_id).distinct()).all()
     names = element_names(conn, {row.process_definition_key for row in rows})
     return {_name(names, row) for row in rows}
+
+
+def task_elements(
+    conn: Connection, principal: Principal, name: str, **filters: Any
+) -> set[tuple[int, str]]:
+    """The (process definition key, element id) pairs of the open tasks matching the filters
+    (as `list_tasks`) whose name is `name`: a task name as a condition SQL can use."""
+    inner = _open_tasks(principal, **filters).subquery()
+    rows = conn.execute(select(inner.c.process_definition_key, inner.c.element_id).distinct()).all()
+    names = element_names(conn, {row.process_definition_key for row in rows})
+    return {
+        (row.process_definition_key, str(row.element_id))
+        for row in rows
+        if _name(names, row) == name
+    }
 
 
 def get_task(conn: Connection, principal: Principal, key: int) -> Task | None:

@@ -151,6 +151,7 @@ def _page(
     team_cards: list[Card] = []
     team_total = 0
     all_colleagues = view.get(ALL_KEY) == "alle"
+    limit: int | None = None
     if leader:
         # Colleagues' tasks: by default only the TEAM_LIMIT with the soonest deadline (a team
         # has about a thousand); the counts and names are of all of them, counted in SQL.
@@ -159,7 +160,16 @@ def _page(
             "assigned_to_others_than": principal.username,
         }
         limit = None if all_colleagues or criteria else TEAM_LIMIT
-        team_tasks = service.list_tasks(uow.conn, principal, limit=limit, **others)
+        # A filter narrows the colleagues' tasks in SQL first (a deadline window, a task name),
+        # so only what can match is turned into cards; `_matches` below still decides.
+        narrow: dict[str, Any] = {}
+        if criteria.get("frist"):
+            narrow["due_between"] = bucket_windows(now)[criteria["frist"]]
+        if criteria.get("opgave"):
+            narrow["elements"] = service.task_elements(
+                uow.conn, principal, criteria["opgave"], **others
+            )
+        team_tasks = service.list_tasks(uow.conn, principal, limit=limit, **others, **narrow)
         team_cards = build_cards(uow.conn, team_tasks, now)
         team_total, team_counts = service.count_by_due(
             uow.conn, principal, bucket_windows(now), **others
@@ -188,7 +198,8 @@ def _page(
         queue=queue,
         team=team,
         team_total=team_total,
-        team_limited=len(team_cards) < team_total,
+        # Fewer shown than there are because of the limit (a filter shows all that match).
+        team_limited=limit is not None and len(team_cards) < team_total,
         counts=counts,
         buckets=BUCKETS,
         flag_labels=FLAG_LABELS,

@@ -5,13 +5,20 @@ from __future__ import annotations
 
 import html
 import re
+import secrets
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
+from api.cases.tables import case
+from api.org.tables import org_unit
+from api.projector import tables as rm
+from api.web.cards import bucket_windows
 from api.web.session import COOKIE, csrf_token
 from api.web.tables import saved_filter
 from tests.browser.journey import new_underretning, open_task
@@ -132,3 +139,85 @@ def _no_saved_filters_left(platform: Platform) -> Iterator[None]:
     yield
     with platform.db.begin() as conn:
         conn.execute(delete(saved_filter).where(saved_filter.c.name.like("Uge %")))
+
+
+def test_a_filter_narrows_the_colleagues_tasks(
+    platform: Platform, page: httpx.Client, caseworker: ApiClient
+) -> None:
+    """The leader's filtered view selects the colleagues' tasks in SQL (deadline window, task
+    name); the cards are exactly those the filter matches."""
+    received = new_underretning(caseworker)
+    now = datetime.now(UTC)
+    windows = bucket_windows(now)
+    today_until, week_from = windows["i_dag"][1], windows["7_dage"][0]
+    assert week_from is not None
+    due: dict[str, datetime] = {
+        "overskredet": now - timedelta(days=3),
+        "i_dag": now + (today_until - now) / 2,
+        "7_dage": week_from + timedelta(days=2),
+    }
+    key = secrets.randbelow(2**60) + 2**61
+    tag = uuid.uuid4().hex[:6]
+    name = {bucket: f"syntetisk_{bucket}_{tag}" for bucket in due}
+    with platform.db.begin() as conn:
+        group = conn.execute(
+            select(org_unit.c.duty_group)
+            .join(case, case.c.org_unit_id == org_unit.c.id)
+            .where(case.c.id == received["case_id"])
+        ).scalar_one()
+        conn.execute(
+            insert(rm.process_instance).values(
+                process_instance_key=key,
+                process_definition_key=key,
+                bpmn_process_id="syntetisk_proces",
+                version=1,
+                state="ACTIVE",
+                started_at=now,
+                last_position=0,
+                case_id=received["case_id"],
+            )
+        )
+        conn.execute(
+            insert(rm.user_task),
+            [
+                {
+                    "user_task_key": key + n,
+                    "element_instance_key": key + n,
+                    "process_instance_key": key,
+                    "process_definition_key": key,
+                    "bpmn_process_id": "syntetisk_proces",
+                    "element_id": name[bucket],
+                    "assignee": "caseworker3",
+                    "candidate_groups": [group],
+                    "candidate_users": [],
+                    "custom_headers": {},
+                    "due_date": due[bucket].isoformat(),
+                    "state": "CREATED",
+                    "created_at": now,
+                    "last_position": 0,
+                }
+                for n, bucket in enumerate(due, start=1)
+            ],
+        )
+
+    def colleagues(query: str) -> set[str]:
+        shown = page.get(f"/?{query}")
+        assert shown.status_code == 200, shown.text
+        team = shown.text.split('id="team"', 1)[1].split("</section>", 1)[0]
+        if "frist=" in query or "opgave=" in query:
+            assert "kolleger-udvalg" not in team, "a filter shows every match, not 50"
+        return {n for n in re.findall(r"syntetisk_[a-z0-9_]+", team) if n in name.values()}
+
+    try:
+        assert colleagues("kolleger=alle") == set(name.values())
+        for bucket in due:
+            assert colleagues(f"frist={bucket}") == {name[bucket]}, bucket
+        assert colleagues(f"opgave={name['7_dage']}") == {name["7_dage"]}
+        assert colleagues(f"opgave={name['7_dage']}&frist=i_dag") == set()
+        assert colleagues("opgave=ingen_saadan_opgave") == set()
+    finally:
+        with platform.db.begin() as conn:
+            conn.execute(delete(rm.user_task).where(rm.user_task.c.process_instance_key == key))
+            conn.execute(
+                delete(rm.process_instance).where(rm.process_instance.c.process_instance_key == key)
+            )
