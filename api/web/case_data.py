@@ -17,7 +17,7 @@ from sqlalchemy import Connection, or_, select
 from api.auth.principal import Principal
 from api.cases import case_file
 from api.cases.cpr import CprNumber
-from api.cases.tables import advis, case, letter, measure, person
+from api.cases.tables import advis, case, letter, measure, person, statistics_event
 from api.esdh.tables import journal_note
 from api.org.tables import app_user
 from api.projector import tables as rm
@@ -217,9 +217,28 @@ def chronology(
         )
         for d in documents
     ]
+    # The legal basis a measure started under, and each change of it (api.cases.statistics).
+    noted: dict[uuid.UUID, list[Any]] = {}
+    for e in conn.execute(
+        select(statistics_event)
+        .where(
+            statistics_event.c.case_id == case_id,
+            statistics_event.c.event.in_(("start", "change")),
+            statistics_event.c.legal_basis.is_not(None),
+        )
+        .order_by(statistics_event.c.occurred_on, statistics_event.c.recorded_at)
+    ):
+        noted.setdefault(e.subject_id, []).append(e)
     for m in conn.execute(select(measure).where(measure.c.case_id == case_id)):
         label = MEASURE_LABELS.get(m.kind, m.kind)
-        entries.append(Entry(_day(m.started_on), "Indsats", f"{label} startet", m.legal_basis))
+        events = noted.get(m.id, [])
+        began = next((e.legal_basis for e in events if e.event == "start"), m.legal_basis)
+        entries.append(Entry(_day(m.started_on), "Indsats", f"{label} startet", began))
+        for e in events:
+            if e.event == "change":
+                entries.append(
+                    Entry(_day(e.occurred_on), "Indsats", f"{label}: hjemmel ændret", e.legal_basis)
+                )
         if m.ended_on:
             entries.append(Entry(_day(m.ended_on), "Indsats", f"{label} afsluttet", m.legal_basis))
     for r in conn.execute(select(letter).where(letter.c.case_id == case_id)):

@@ -22,6 +22,7 @@ from api.cases.tables import measure, statistics_event
 from api.dst.delivery import AlreadyAnswered, content_of
 from api.dst.tables import dst_delivery, dst_delivery_event
 from api.projector import tables as rm
+from api.web.case_data import chronology
 from infra.stack import port_open
 from tests.harness.api import ApiClient
 from tests.harness.platform import Platform
@@ -169,6 +170,13 @@ def test_a_placements_new_legal_basis_is_reported_as_a_change_once(
     assert (start.legal_basis, change.legal_basis) == ("BL § 143", "BL § 47")
     assert (change.occurred_on, change.code) == (placed.started_on, "udvalgets_afgoerelse")
     assert "end" not in events, "the placement runs on"
+    # The case page's chronology shows the basis it started under and the change.
+    with platform.db.connect() as conn:
+        shown = chronology(conn, uuid.UUID(case_id), [], {"processes": []}, {})
+    titles = {(e.title, e.detail) for e in shown}
+    assert {("Anbringelse startet", "BL § 143"), ("Anbringelse: hjemmel ændret", "BL § 47")} <= (
+        titles
+    )
 
     # The job retried (its answer lost): nothing more is noted.
     today = datetime.now(COPENHAGEN).date()
