@@ -13,7 +13,7 @@ from playwright.sync_api import Locator, Page, Request, Route, expect
 from sqlalchemy import select
 
 from api.audit.tables import audit_event
-from tests.browser.conftest import LogIn
+from tests.browser.conftest import LogIn, log_in
 from tests.browser.journey import (
     SCREENSHOTS,
     assignee_is,
@@ -31,6 +31,7 @@ from tests.harness.waiting import eventually
 DRAFT_SAVED = re.compile(r"^Udkast gemt kl\. \d{2}\.\d{2}$")
 DRAFT_FAILED = "Udkastet kunne ikke gemmes \u2013 prøv igen"
 DRAFT_STOPPED = "Udkastet gemmes ikke længere automatisk."
+DRAFT_SIGNED_OUT = "Udkastet kunne ikke gemmes \u2013 du er ikke logget ind længere"
 DRAFTS = "**/opgaver/*/udkast"
 
 
@@ -282,6 +283,64 @@ def test_a_task_completed_meanwhile_stops_the_auto_save(
     form = caseworker_api.get(f"/api/tasks/{task['id']}/form").json()
     assert form["status"] == "submitted"
     assert form["data"]["assessment"] == "Afsluttet i en anden fane."
+
+
+def test_signed_out_meanwhile_is_said_and_a_new_session_elsewhere_stops_the_auto_save(
+    signed_in: LogIn, caseworker_api: ApiClient, base_url: str
+) -> None:
+    page = signed_in("caseworker")
+    task, _ = claimed_task_page(page, caseworker_api)
+    # The session is gone: the server sends the save to /log-ind, which is no success.
+    page.context.clear_cookies()
+    page.get_by_label("Vurdering").fill("Skrevet efter at sessionen udløb")
+    expect(draft_status(page)).to_have_text(DRAFT_SIGNED_OUT)
+    expect(draft_status(page)).to_have_attribute("data-state", "error")
+    # Signed in again in another tab: this page's CSRF token is the old session's, and the
+    # server's refusal (403) stops the auto-save with its own words.
+    log_in(page.context.new_page(), base_url, "caseworker")
+    page.get_by_label("Vurdering").fill("Skrevet efter at have logget ind igen")
+    expect(page.get_by_role("alert")).to_contain_text("Genindlæs siden")
+    expect(draft_status(page)).to_have_text(DRAFT_STOPPED)
+    assert caseworker_api.get(f"/api/tasks/{task['id']}/form").json()["status"] is None
+
+
+def test_a_draft_beyond_the_keepalive_limit_saves_itself_too(
+    signed_in: LogIn, caseworker_api: ApiClient
+) -> None:
+    page = signed_in("caseworker")
+    task, _ = claimed_task_page(page, caseworker_api)
+    text = "En lang vurdering. " * 4000  # 76,000 characters: past keepalive's 64 KiB
+    page.get_by_label("Vurdering").fill(text)
+    expect(draft_status(page)).to_have_text(DRAFT_SAVED)
+    form = caseworker_api.get(f"/api/tasks/{task['id']}/form").json()
+    assert form["data"]["assessment"] == text
+
+
+def test_completion_failing_at_the_engine_is_not_saved_again_as_a_draft(
+    signed_in: LogIn, caseworker_api: ApiClient
+) -> None:
+    page = signed_in("caseworker")
+    task, _ = claimed_task_page(page, caseworker_api)
+    page.get_by_label("Vurdering").fill("Første udkast af vurderingen")
+    expect(draft_status(page)).to_have_text(DRAFT_SAVED)
+    sent = draft_posts(page)
+    # The engine away (503): the server keeps the submission as a draft, so the page does not
+    # send it once more; a later change is saved again.
+    page.route(
+        "**/opgaver/*/afslut",
+        lambda route: route.fulfill(status=503, json={"message": "Prøv igen om lidt."}),
+    )
+    page.get_by_label("Vurdering").fill("Vurderingen som den blev sendt til afslutning")
+    page.get_by_role("button", name="Afslut opgaven").click()
+    expect(page.get_by_role("alert")).to_contain_text("Prøv igen om lidt")
+    assert DRAFT_SAVED.match(leaving_now(page))
+    assert sent == []
+    with page.expect_response(lambda r: r.url.endswith("/udkast") and r.ok):
+        page.get_by_label("Vurdering").fill("Rettet efter fejlen")
+    expect(draft_status(page)).to_have_text(DRAFT_SAVED)
+    assert len(sent) == 1
+    form = caseworker_api.get(f"/api/tasks/{task['id']}/form").json()
+    assert form["data"]["assessment"] == "Rettet efter fejlen"
 
 
 def test_a_form_completed_with_the_keyboard_only(

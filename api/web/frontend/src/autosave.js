@@ -205,6 +205,11 @@ export class DraftSaver {
     while (this.inFlight) await this.inFlight;
   }
 
+  /** The server holds this data now (kept by another request). */
+  assume(data) {
+    this.saved = meaning(data);
+  }
+
   resume() {
     this.paused = false;
     this.changed();

@@ -189,7 +189,8 @@ async function main() {
   document.getElementById("complete-task").addEventListener("click", async () => {
     form._setState({ errors: {} });
     await drafts.pause();
-    const result = await post(root.dataset.completeUrl, values(form));
+    const submitted = values(form);
+    const result = await post(root.dataset.completeUrl, submitted);
     if (result.ok) {
       drafts.stop();
       window.location.assign(result.body.next || "/");
@@ -200,6 +201,9 @@ async function main() {
       drafts.stop();
       drafts.say(DRAFT_TEXT.stopped, "stopped");
     } else {
+      // After the engine failed (5xx) the server holds this submission, as a draft again or
+      // waiting for the retry: an auto-save of the same would only be refused or repeated.
+      if (result.status >= 500) drafts.assume(submitted);
       drafts.resume();
     }
     if (result.status === 422 && result.body.fields) showFieldErrors(form, result.body.fields);
