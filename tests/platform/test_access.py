@@ -525,6 +525,14 @@ ROUTES: dict[tuple[str, str], Keyed | Listed | Unscoped] = {
     ("GET", "/sager/{case_id}"): Keyed(CASE_READERS),
     # No kind chosen: the page comes back with the error, nothing is written.
     ("POST", "/sager/{case_id}/notater"): Keyed(WORKERS, form={"kind": ""}),
+    # Nothing typed: the page comes back with the field errors, nothing is registered.
+    ("POST", "/sager/{case_id}/statusudtalelser/{request_id}"): Keyed(
+        WORKERS, form={"svar": ""}, path={"request_id": NOBODY}
+    ),
+    ("POST", "/sager/{case_id}/hoeringer/{hearing_id}"): Keyed(
+        WORKERS, form={"part": ""}, path={"hearing_id": NOBODY}
+    ),
+    ("POST", "/sager/{case_id}/klager"): Keyed(WORKERS, form={"afgoerelse": ""}),
     ("GET", "/underretninger/ny"): Unscoped(
         "the intake's empty form", WORKERS, "/underretninger/ny"
     ),
