@@ -230,6 +230,27 @@ def test_a_draft_is_saved_when_the_tab_is_closed(
     assert audited_saves(platform, task["id"]) == [200]
 
 
+def test_a_draft_is_saved_when_the_tab_is_hidden_and_the_focus_stays(
+    signed_in: LogIn, caseworker_api: ApiClient
+) -> None:
+    page = signed_in("caseworker")
+    task, _ = claimed_task_page(page, caseworker_api)
+    page.locator("#task-form").evaluate("(el) => { el.dataset.autosaveMs = '600000'; }")
+    page.get_by_label("Vurdering").fill("Skrevet før der blev skiftet fane")
+    # Another tab comes to the front (headless Chromium cannot hide a page itself).
+    page.evaluate(
+        """() => {
+            const hidden = { value: "hidden", configurable: true };
+            Object.defineProperty(document, "visibilityState", hidden);
+            document.dispatchEvent(new Event("visibilitychange"));
+        }"""
+    )
+    expect(draft_status(page)).to_have_text(DRAFT_SAVED)
+    expect(page.get_by_label("Vurdering")).to_be_focused()
+    form = caseworker_api.get(f"/api/tasks/{task['id']}/form").json()
+    assert form["data"]["assessment"] == "Skrevet før der blev skiftet fane"
+
+
 def test_a_failed_draft_save_is_said_and_the_next_change_saves(
     signed_in: LogIn, caseworker_api: ApiClient
 ) -> None:
