@@ -100,26 +100,20 @@ def _store(conn: Connection, deployment_id: uuid.UUID, key: int, result: dict[st
     )
 
 
-def complete(
+def persist(
     first: Callable[[Callable[[Connection], None]], None],
     engine: Engine,
-    deployment_id: uuid.UUID,
-    deployed: Deployed,
-    also: Callable[[Connection], None],
+    work: Callable[[Connection], None],
+    what: str,
 ) -> bool:
-    """Stores the engine's answer: first through `first` (the request's own transaction), then
-    on fresh connections; `also` runs in the same transaction (the request's audit row). False
-    when the database stayed unreachable: the row is still pending."""
-
-    def work(conn: Connection) -> None:
-        _store(conn, deployment_id, deployed.key, deployed.as_dict())
-        also(conn)
-
+    """Runs `work` through `first` (the request's own transaction), then, while the database
+    is unreachable, on fresh connections after each of RETRY_DELAYS. False if it never got
+    through."""
     try:
         first(work)
         return True
     except OperationalError:
-        log.warning("deploy.record_retry", attempt=1, deployment_key=deployed.key)
+        log.warning("deploy.database_retry", what=what, attempt=1)
     for attempt, delay in enumerate(RETRY_DELAYS, start=2):
         time.sleep(delay)
         try:
@@ -127,8 +121,43 @@ def complete(
                 work(conn)
             return True
         except OperationalError:
-            log.warning("deploy.record_retry", attempt=attempt, deployment_key=deployed.key)
+            log.warning("deploy.database_retry", what=what, attempt=attempt)
     return False
+
+
+def complete(
+    first: Callable[[Callable[[Connection], None]], None],
+    engine: Engine,
+    deployment_id: uuid.UUID,
+    deployed: Deployed,
+    also: Callable[[Connection], None],
+) -> bool:
+    """Stores the engine's answer (`persist`); `also` runs in the same transaction (the
+    request's audit row). False when the database stayed unreachable: the row is still
+    pending."""
+
+    def work(conn: Connection) -> None:
+        _store(conn, deployment_id, deployed.key, deployed.as_dict())
+        also(conn)
+
+    return persist(first, engine, work, "record")
+
+
+def abandon(
+    first: Callable[[Callable[[Connection], None]], None],
+    engine: Engine,
+    deployment_id: uuid.UUID,
+    also: Callable[[Connection], None],
+) -> bool:
+    """The engine deployed nothing: the pending row is removed (`persist`), with `also` (the
+    request's audit row). False when the database stayed unreachable: the row stays pending,
+    and is never completed (no file of it is in the read model)."""
+
+    def work(conn: Connection) -> None:
+        discard(conn, deployment_id)
+        also(conn)
+
+    return persist(first, engine, work, "discard")
 
 
 def _found(conn: Connection, result: dict[str, Any]) -> dict[str, Any] | None:

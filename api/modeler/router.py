@@ -102,7 +102,8 @@ def create_deployment(
     The record is written pending before the engine is asked and completed after (see
     api/modeler/records.py): with the database unreachable before, nothing is deployed (503);
     unreachable after the engine accepted, the answer is 503 with what was deployed and the
-    record is completed later from the engine's own record."""
+    record is completed later from the read model. A refusal by the engine is answered as such
+    even if the database is gone meanwhile (the pending row then stays)."""
     require_deployer(uow, settings)
     uploads = [checks.Upload(f.filename or "", f.file.read()) for f in files or []]
     try:
@@ -121,18 +122,12 @@ def create_deployment(
             {"detail": DATABASE_DOWN_NOTHING_DEPLOYED},
             status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
         )
-    try:
-        deployed = engine.deploy(settings.zeebe_gateway, uploads)
-    except engine.EngineRejectedError as exc:
-        records.discard(uow.conn, deployment_id)
-        return _problems(uow, exc.problems)
-    except engine.EngineUnavailableError as exc:
-        records.discard(uow.conn, deployment_id)
-        return _unavailable(uow, str(exc))
-    body = {**deployed.as_dict(), "id": str(deployment_id)}
 
-    def audit(conn: Connection) -> None:
-        conn.execute(insert(audit_event).values(**uow.audit_row(201)))
+    def audit(code: int) -> Callable[[Connection], None]:
+        def write(conn: Connection) -> None:
+            conn.execute(insert(audit_event).values(**uow.audit_row(code)))
+
+        return write
 
     def in_request(work: Callable[[Connection], None]) -> None:
         try:
@@ -142,7 +137,24 @@ def create_deployment(
             _rollback(uow)
             raise
 
-    if records.complete(in_request, db, deployment_id, deployed, audit):
+    try:
+        deployed = engine.deploy(settings.zeebe_gateway, uploads)
+    except (engine.EngineRejectedError, engine.EngineUnavailableError) as exc:
+        # Nothing deployed: the pending row goes, in the transaction of the answer's audit row.
+        if isinstance(exc, engine.EngineRejectedError):
+            code = status.HTTP_422_UNPROCESSABLE_ENTITY
+            answer: dict[str, Any] = {"problems": [p.as_dict() for p in exc.problems]}
+        else:
+            code = status.HTTP_503_SERVICE_UNAVAILABLE
+            answer = {"detail": str(exc)}
+        if records.abandon(in_request, db, deployment_id, audit(code)):
+            uow.committed = True
+        else:
+            log.error("deploy.pending_left", deployment_id=str(deployment_id))
+        return JSONResponse(answer, status_code=code)
+    body = {**deployed.as_dict(), "id": str(deployment_id)}
+
+    if records.complete(in_request, db, deployment_id, deployed, audit(201)):
         uow.committed = True
         log.info("deployed", deployment_key=deployed.key, files=[u.name for u in uploads])
         return JSONResponse(body, status_code=status.HTTP_201_CREATED)

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import Locator, Page, expect
 
+from api.modeler.router import DEPLOYED_RECORD_PENDING
 from tests.browser.conftest import LogIn
 
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "modellering.png"
@@ -75,6 +76,39 @@ def test_analyst_adds_a_templated_task_fixes_the_lint_and_deploys(
     )
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+
+def test_a_deployment_the_database_could_not_record_is_not_called_undeployed(
+    signed_in: LogIn,
+) -> None:
+    """The server's 503 after the engine accepted (api/modeler/router.py; the platform test
+    test_deployments_database.py makes it for real): the page says it was deployed and that the
+    record is pending, never "Ikke udrullet". The answer is the server's own shape and text,
+    given here by the browser's route, so nothing is deployed."""
+    page = signed_in("analyst")
+    open_underretning(page)
+    answer = {
+        "deployment_key": "1",
+        "deployed": [{"bpmn_process_id": "underretning", "version": 9, "key": "2"}],
+        "decisions": [],
+        "forms": [],
+        "id": "00000000-0000-0000-0000-000000000000",
+        "record": "pending",
+        "detail": DEPLOYED_RECORD_PENDING,
+    }
+    page.route(
+        "**/api/deployments",
+        lambda route: (
+            route.fulfill(status=503, json=answer)
+            if route.request.method == "POST"
+            else route.continue_()
+        ),
+    )
+    page.get_by_role("button", name="Udrul").click()
+    shown = page.locator("[data-role=status]")
+    expect(shown).to_contain_text("Udrullet: underretning v9.", timeout=SLOW_MS)
+    expect(shown).to_contain_text("registreringen står som afventende")
+    expect(shown).not_to_contain_text("Ikke udrullet")
 
 
 def test_a_form_opens_in_the_form_editor(signed_in: LogIn) -> None:

@@ -250,3 +250,40 @@ def test_an_engine_rejection_leaves_no_pending_record(platform: Platform, app: A
     assert response.status_code == 422, response.text
     assert_not_deployed(platform, process_id)
     assert rows_for(platform, bpmn) == []
+
+
+@pytest.mark.parametrize("loss", ["brief", "lasting"])
+def test_an_engine_rejection_with_the_database_lost_still_shows_the_problems(
+    platform: Platform, app: App, monkeypatch: pytest.MonkeyPatch, loss: str
+) -> None:
+    """The engine refuses while the database is gone: the analyst still gets the engine's
+    problems (422). A brief loss: the pending row is removed on a fresh connection and the
+    refusal audited. A lasting one: the pending row stays (the engine deployed none of it)."""
+    process_id, bpmn = model(f"db_rejected_{loss}")
+    real = api.modeler.engine.deploy
+
+    def lose_the_database_then_deploy(*args: Any) -> Any:
+        if loss == "brief":
+            app.cut()
+        else:
+            app.unreachable()
+        return real(*args)
+
+    monkeypatch.setattr(api.modeler.engine, "deploy", lose_the_database_then_deploy)
+    response = app.deploy(("a.bpmn", bpmn), ("b.bpmn", bpmn.replace("Testproces", "Anden")))
+    assert response.status_code == 422, response.text
+    assert [p["rule"] for p in response.json()["problems"]] == ["engine"]
+    assert_not_deployed(platform, process_id)
+    left = rows_for(platform, bpmn)
+    if loss == "brief":
+        assert left == []
+        with platform.db.connect() as conn:
+            audited = conn.execute(
+                select(audit_event.c.status_code)
+                .where(audit_event.c.action == "create_deployment")
+                .order_by(audit_event.c.id.desc())
+                .limit(1)
+            ).scalar_one()
+        assert audited == 422
+    else:
+        assert [r.state for r in left] == ["pending"]

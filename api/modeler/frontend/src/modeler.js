@@ -310,6 +310,10 @@ async function deploy() {
   } else if (response.status === 422) {
     showDeployProblems(data.problems || []);
     status(`Ikke udrullet: ${ (data.problems || []).length } problem(er)`, 'error');
+  } else if (data.record === 'pending') {
+    // Deployed, but the database could not record it yet (503): say so, never "not deployed".
+    const items = (data.deployed || []).map(d => `${ d.bpmn_process_id } v${ d.version }`);
+    status(`Udrullet: ${ items.join(', ') || 'intet nyt' }. ${ data.detail }`, 'error');
   } else {
     status(`Ikke udrullet: ${ data.detail || response.statusText }`, 'error');
   }
