@@ -14,8 +14,17 @@ import structlog
 CPR_PATTERN = re.compile(r"(?<!\d)(\d{6})-?(\d{4})(?!\d)")
 
 
+# A UUID's groups can hold ten digits in a row ("…-4a12345678901"): such a run is part of an
+# identifier, not a CPR number, and masking it would break the case id an operator looks for.
+UUID_PATTERN = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
+_UUID_OR_CPR = re.compile(f"(?P<uuid>{UUID_PATTERN.pattern})|{CPR_PATTERN.pattern}")
+
+
 def mask_cpr(text: str) -> str:
-    return CPR_PATTERN.sub(r"\1-xxxx", text)
+    """Every CPR-shaped number outside a UUID becomes its date part and -xxxx."""
+    return _UUID_OR_CPR.sub(lambda m: m.group("uuid") or f"{m.group(2)}-xxxx", text)
 
 
 def _mask(value: Any) -> Any:

@@ -10,11 +10,10 @@ import json
 import re
 from typing import Any
 
-from api.logging import CPR_PATTERN
+from api.logging import CPR_PATTERN, UUID_PATTERN
 
 MAX_BYTES = 8192
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 # Parts of a name that say the value is about a person.
 _PERSONAL_NAMES = ("cpr", "navn", "name", "adresse", "address", "mail", "telefon", "phone")
 # Set by the system; changing them would cut an instance off its case or its deadlines.
@@ -48,7 +47,7 @@ def problems(variables: dict[str, Any]) -> list[str]:
         if any(part in lowered for part in _PERSONAL_NAMES):
             found.append(f"'{name}' ligner et navn for personoplysninger; de hører ikke i Zeebe.")
         for text in _strings(value):
-            if CPR_PATTERN.search(_UUID.sub("", text)):
+            if CPR_PATTERN.search(UUID_PATTERN.sub("", text)):
                 found.append(f"Værdien af '{name}' ligner et CPR-nummer; det hører ikke i Zeebe.")
                 break
     return found

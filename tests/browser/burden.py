@@ -10,9 +10,9 @@ types, clicks, checks and chooses through it, so nothing the user does escapes t
 
 Not counted: signing in (once a day, not per case), and waiting for the engine. A person reads
 the case while the next task arrives; the journey waits for it in the read model and reloads
-Mit overblik, neither of which is a click. The journey asks no institution for a
-statusudtalelse and exempts both partshøringer (0 days), because the pages have no place yet to
-register a reply or a party's comments; see README, Burden.
+Mit overblik, neither of which is a click. The journey asks the school for a statusudtalelse
+and registers its reply on the case page, found by search, as it arrives by mail. Both
+partshøringer are exempt (0 days), as the parents took part throughout; see README, Burden.
 
 `python -m tests.browser.burden` starts a stack of its own the way the browser tests do, runs
 the journey once in Debian's Chromium, prints the table and exits 1 when a target is broken.
@@ -227,6 +227,8 @@ class Journey:
     def investigation(self) -> None:
         h = self.hands
         self.start_task("Indhent statusudtalelser")
+        h.type("Skole: navn", "Testskolen")
+        h.type("Skole: CVR-nummer", "10000001")
         h.type(
             "Det, institutionen skal beskrive (fx trivsel, fravær, udvikling, samarbejdet med "
             "forældrene)",
@@ -242,6 +244,8 @@ class Journey:
             "Barnet fortæller, at mor ofte sover om dagen, og at det selv smører madpakke.",
         )
         self.complete()
+
+        self.statement_received()
 
         self.start_task("Børnefaglig undersøgelse")
         # The child's perspective comes from the børnesamtale just held.
@@ -279,6 +283,27 @@ class Journey:
         )
         h.choose("Anbefaling", "Støttende indsats (§ 32)")
         self.complete()
+
+    def statement_received(self) -> None:
+        """The school's statusudtalelse arrives by mail: the caseworker finds the case and
+        registers it on the case page; the BFU document waits until then."""
+        h = self.hands
+        h.begin("Statusudtalelse modtaget (sagssiden)")
+        nav = self.page.get_by_role("navigation", name="Hovedmenu")
+        h.click(nav.get_by_role("link", name="Søg"))
+        h.type("CPR-nummer, navn eller sagsnummer", self.case_number)
+        h.click(self.page.get_by_role("button", name="Søg"))
+        h.click(self.page.get_by_role("link", name=self.case_number, exact=True))
+        form = self.page.locator("details").filter(has_text="Registrér statusudtalelse fra")
+        h.click(form.locator("summary"))
+        # The time of receipt is already now; only the reply itself is pasted in.
+        h.type(
+            "Statusudtalelsen",
+            "Barnet har 20 % fravær og virker træt om morgenen; forældrene svarer sjældent.",
+        )
+        h.click(form.get_by_role("button", name="Registrér statusudtalelse"))
+        expect(self.page.get_by_role("status")).to_contain_text("Statusudtalelsen er registreret")
+        h.click(nav.get_by_role("link", name="Mit overblik"))
 
     def decision(self) -> None:
         h = self.hands

@@ -21,6 +21,7 @@ def test_the_standard_journey_stays_within_the_burden_targets(
         "24-timers vurdering",
         "Indhent statusudtalelser",
         "Børnesamtale",
+        "Statusudtalelse modtaget (sagssiden)",
         "Børnefaglig undersøgelse",
         "Partshøring (BFU)",
         "Konklusion og anbefaling",

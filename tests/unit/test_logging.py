@@ -13,6 +13,14 @@ def test_mask_cpr_masks_both_spellings_and_leaves_long_keys() -> None:
     assert mask_cpr("key 2251799813685249") == "key 2251799813685249"
 
 
+def test_mask_cpr_leaves_uuids_whole() -> None:
+    """A case id whose groups hold ten digits in a row stays readable; a CPR beside it does not."""
+    case_id = "1b2c3d4e-5f60-4a71-8b92-a0123456789b"
+    assert mask_cpr(f"sag {case_id}") == f"sag {case_id}"
+    split = "ab123456-7890-4a71-8b92-c0d1e2f3a4b5"
+    assert mask_cpr(f"{split}: 0101901234") == f"{split}: 010190-xxxx"
+
+
 def test_processor_masks_nested_values() -> None:
     """The structlog processor masks inside dicts and lists too."""
     event = mask_processor(None, "info", {"event": "x 0101901234", "extra": {"l": ["0101901234"]}})
