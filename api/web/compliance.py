@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Connection, and_, func, select
@@ -180,9 +180,11 @@ def history_counts(
     return [(r[0], r[1], int(r[2])) for r in rows]
 
 
-def gather(conn: Connection, principal: Principal, now: datetime) -> Facts:
+def gather(conn: Connection, principal: Principal, now: datetime | None = None) -> Facts:
     """The facts for the cases in the caller's scope (counts only: no case is shown); the
-    kept deadlines counted as of `now`."""
+    kept deadlines counted as of `now` (the wall clock's if not given; the pages pass the
+    app clock's)."""
+    moment = datetime.now(UTC) if now is None else now
     timers = conn.execute(
         select(
             rm.timer.c.deadline_rule,
@@ -221,5 +223,5 @@ def gather(conn: Connection, principal: Principal, now: datetime) -> Facts:
     return Facts(
         timers=[(t.deadline_rule, t.state, t.due_at, t.instance_state) for t in timers],
         decisions=decisions,
-        history=history_counts(conn, principal.case_scope(), now),
+        history=history_counts(conn, principal.case_scope(), moment),
     )
