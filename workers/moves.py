@@ -85,12 +85,14 @@ def send_material(caseId: str, newMunicipalityId: str, movedOn: str, job: Job) -
 
 @task(router, "case.transfer", label="Overdrag sagen", timeout_ms=15_000)
 def transfer(caseId: str) -> dict[str, object]:
-    """Closed here; a package sent through SF2900 makes the case read-only from the handover."""
+    """Closed here; its running measures end on the handover date (DST: SLUT, `flyttet`); a
+    package sent through SF2900 makes the case read-only from the handover."""
     res = resources()
     case_id = uuid.UUID(caseId)
     today = res.clock.now().astimezone(COPENHAGEN).date()
     with res.engine.begin() as conn:
-        moves.transfer(conn, case_id, today)
         handover = latest_document(conn, case_id, "flytning_overdragelse")
-        sending.handed_over(conn, case_id, date.fromisoformat(str(handover["handover_date"])))
+        handed_over_on = date.fromisoformat(str(handover["handover_date"]))
+        moves.transfer(conn, case_id, today, handed_over_on)
+        sending.handed_over(conn, case_id, handed_over_on)
     return {}

@@ -27,6 +27,7 @@ from adapters.errors import AdapterError, Rejected
 from adapters.sf2900 import Sf2900Client, Sf2900Settings
 from adapters.sf2900.transfer import InboxEntry, Sf2900Inbox
 from api.audit.adapters import adapter_audit
+from api.calendar.working_days import COPENHAGEN
 from api.logging import mask_cpr
 from api.org.tables import municipality
 from api.settings import Settings, get_settings
@@ -135,8 +136,11 @@ def deliver(
     timeout_ms=15_000,
 )
 def take_over(transferId: str) -> dict[str, object]:
-    with resources().engine.begin() as conn:
-        receiving.take_over(conn, uuid.UUID(transferId))
+    """Handlekommune from today: the sender's open measures go on as ours (DST: START)."""
+    res = resources()
+    today = res.clock.now().astimezone(COPENHAGEN).date()
+    with res.engine.begin() as conn:
+        receiving.take_over(conn, uuid.UUID(transferId), today)
     return {}
 
 

@@ -118,7 +118,10 @@ def measures_view(conn: Connection, case_id: uuid.UUID) -> list[dict[str, Any]]:
             "id": str(m.id),
             "kind": m.kind,
             "legal_basis": m.legal_basis,
-            "decision_instance_key": str(m.decision_instance_key),
+            "decision_instance_key": (
+                str(m.decision_instance_key) if m.decision_instance_key is not None else None
+            ),
+            "transfer_id": str(m.transfer_id) if m.transfer_id else None,
             "started_on": m.started_on,
             "ended_on": m.ended_on,
         }

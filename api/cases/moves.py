@@ -16,12 +16,14 @@ from sqlalchemy import Connection, select, update
 from api.cases import case_file
 from api.cases.decisions import latest_document
 from api.cases.statistics import note_event
-from api.cases.tables import case
+from api.cases.tables import case, measure
 from api.cases.workflow import queue_message
 from api.documents.pdf import CaseFile
 from api.org.tables import municipality
 
 HANDOVER = timedelta(days=7)  # D25: at once; in practice within a week
+MOVED = "flyttet"
+"""The DST end reason (ophørsårsag) of a measure ended because the child moved away."""
 
 
 def queue_move(
@@ -88,7 +90,38 @@ def transfer_file(conn: Connection, case_id: uuid.UUID, now: datetime) -> CaseFi
     )
 
 
-def transfer(conn: Connection, case_id: uuid.UUID, today: date) -> None:
-    """The case is handed over: it closes here, and the end is noted for DST."""
+def transfer(conn: Connection, case_id: uuid.UUID, today: date, handed_over_on: date) -> int:
+    """The case is handed over: it closes here, its running indsatser and anbringelser end on
+    the handover date, and the ends are noted for DST. The number of measures ended."""
     conn.execute(update(case).where(case.c.id == case_id).values(status="transferred"))
-    note_event(conn, case_id=case_id, subject="sag", event="end", occurred_on=today, code="flyttet")
+    note_event(conn, case_id=case_id, subject="sag", event="end", occurred_on=today, code=MOVED)
+    return end_measures(conn, case_id, handed_over_on)
+
+
+def end_measures(conn: Connection, case_id: uuid.UUID, on: date) -> int:
+    """This municipality is no longer handlekommune from the handover: every running indsats
+    and anbringelse ends on that date (not before it started), each end noted once for DST with
+    the reason `flyttet`. A measure ended already (by a retried job too) is left alone, and its
+    end event is not noted twice (`note_event`). The number of measures ended now."""
+    running = conn.execute(
+        select(measure.c.id, measure.c.kind, measure.c.started_on).where(
+            measure.c.case_id == case_id, measure.c.ended_on.is_(None)
+        )
+    ).all()
+    for row in running:
+        ended_on = max(on, row.started_on)
+        conn.execute(
+            update(measure)
+            .where(measure.c.id == row.id, measure.c.ended_on.is_(None))
+            .values(ended_on=ended_on)
+        )
+        note_event(
+            conn,
+            case_id=case_id,
+            subject=row.kind,
+            subject_id=row.id,
+            event="end",
+            occurred_on=ended_on,
+            code=MOVED,
+        )
+    return len(running)

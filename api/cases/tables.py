@@ -254,11 +254,18 @@ measure = Table(
     Column("case_id", UUID(as_uuid=True), ForeignKey("case.id"), nullable=False),
     Column("kind", Text, nullable=False),
     Column("legal_basis", Text, nullable=False),
-    Column("decision_instance_key", BigInteger, nullable=False, unique=True),
+    # The decision that granted it here; none for a measure continued from another
+    # municipality's decision after a move (BL § 132), which names its package instead.
+    Column("decision_instance_key", BigInteger, nullable=True, unique=True),
+    Column("transfer_id", UUID(as_uuid=True), ForeignKey("transfer_in.id"), nullable=True),
     Column("started_on", Date, nullable=False),
     Column("ended_on", Date, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint("kind IN ('indsats', 'anbringelse')", name="known_kind"),
+    CheckConstraint(
+        "decision_instance_key IS NOT NULL OR transfer_id IS NOT NULL",
+        name="decided_or_continued",
+    ),
     Index("ix_measure_case", "case_id"),
 )
 

@@ -8,13 +8,15 @@ The new case gets its own id and number and is linked to the sender's (`transfer
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from adapters.sf2900.transfer import ReceivedDocument, ReceivedForm
-from api.cases.tables import case, person
+from api.cases.statistics import note_event
+from api.cases.tables import case, measure, person
 from api.cases.workflow import queue_message
 from api.org.tables import municipality, org_unit
 from api.rules.catalogue import current as current_rules
@@ -22,6 +24,8 @@ from api.transfers.audit import record
 from api.transfers.tables import transfer_document, transfer_in, transfer_out
 
 START_MESSAGE = "sagsmodtagelse-start"
+CONTINUED_KINDS = ("indsats", "anbringelse")
+"""The open items a receiving municipality continues as measures of its own."""
 
 
 class NotForUs(Exception):
@@ -160,16 +164,55 @@ def _case(
     return new_id
 
 
-def take_over(conn: Connection, transfer_id: uuid.UUID) -> None:
+def take_over(conn: Connection, transfer_id: uuid.UUID, on: date) -> list[uuid.UUID]:
+    """The caseworker has taken the case over: this municipality is handlekommune from `on`.
+    The sender's open indsatser and anbringelser go on under its decisions until this
+    municipality decides otherwise (BL § 132), so each becomes a measure of this case, started
+    on `on`, with its START noted once for DST. A retried job adds nothing (each measure's id
+    is derived from the package and its place in the manifest). The continued measures' ids."""
     conn.execute(
         update(transfer_in)
         .where(transfer_in.c.id == transfer_id, transfer_in.c.taken_over_at.is_(None))
         .values(taken_over_at=datetime.now(UTC))
     )
-    case_id = conn.execute(
-        select(transfer_in.c.case_id).where(transfer_in.c.id == transfer_id)
-    ).scalar_one()
-    record(conn, "transfer.taken_over", case_id, "sagsmodtagelse")
+    row = conn.execute(
+        select(transfer_in.c.case_id, transfer_in.c.open_items).where(
+            transfer_in.c.id == transfer_id
+        )
+    ).one()
+    continued = []
+    for position, item in enumerate(row.open_items, start=1):
+        if item.get("kind") not in CONTINUED_KINDS:
+            continue
+        measure_id = uuid.uuid5(transfer_id, f"measure-{position}")
+        conn.execute(
+            pg_insert(measure)
+            .values(
+                id=measure_id,
+                case_id=row.case_id,
+                kind=item["kind"],
+                legal_basis=item["legal_basis"],
+                transfer_id=transfer_id,
+                started_on=on,
+            )
+            .on_conflict_do_nothing(index_elements=["id"])
+        )
+        started_on = conn.execute(
+            select(measure.c.started_on).where(measure.c.id == measure_id)
+        ).scalar_one()
+        note_event(
+            conn,
+            case_id=row.case_id,
+            subject=item["kind"],
+            subject_id=measure_id,
+            event="start",
+            occurred_on=started_on,
+            code=item["legal_basis"],
+            legal_basis=item["legal_basis"],
+        )
+        continued.append(measure_id)
+    record(conn, "transfer.taken_over", row.case_id, "sagsmodtagelse")
+    return continued
 
 
 def transfers_view(conn: Connection, case_id: uuid.UUID) -> dict[str, Any]:

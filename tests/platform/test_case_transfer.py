@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import insert, select, update
 
@@ -25,9 +26,12 @@ from adapters.sf2900.transfer import (
     Sf2900Inbox,
     TransferForm,
 )
-from api.cases import case_file
+from api.calendar.working_days import COPENHAGEN
+from api.cases import case_file, moves
+from api.cases.moves import MOVED
 from api.cases.tables import measure
 from api.org.tables import municipality
+from api.projector import tables as rm
 from api.testdata.cpr import synthetic_cpr
 from api.transfers import receiving
 from api.transfers.tables import transfer_in, transfer_out
@@ -35,7 +39,9 @@ from tests.adapters.sagdok_samples import IT_SYSTEM
 from tests.adapters.serving import free_port
 from tests.harness.api import ApiClient
 from tests.harness.platform import Platform
+from tests.harness.readmodel import rows
 from tests.harness.waiting import eventually
+from tests.platform.test_dst import measure_events
 from tests.platform.test_flytning import HANDOVER, SUMMARY, move
 from tests.platform.test_investigation import complete, instances, start_underretning, task_named
 from tests.platform.test_sagsafslutning import status_of
@@ -52,6 +58,13 @@ REVIEW = {
 @pytest.fixture(scope="module")
 def syd(platform: Platform) -> Iterator[ApiClient]:
     client = ApiClient(f"http://127.0.0.1:{platform.stack.ports.api}", "caseworker2")
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="module")
+def operator(platform: Platform) -> Iterator[ApiClient]:
+    client = ApiClient(f"http://127.0.0.1:{platform.stack.ports.api}", "operator")
     yield client
     client.close()
 
@@ -113,7 +126,11 @@ def received_case(platform: Platform, package_id: str) -> str:
 
 
 def test_a_family_moving_from_nord_to_syd(
-    platform: Platform, caseworker: ApiClient, syd: ApiClient, inbox: Sf2900Inbox
+    platform: Platform,
+    caseworker: ApiClient,
+    syd: ApiClient,
+    inbox: Sf2900Inbox,
+    operator: ApiClient,
 ) -> None:
     case_id, _ = start_underretning(caseworker, "close")
     open_indsats(platform, case_id)
@@ -181,6 +198,115 @@ def test_a_family_moving_from_nord_to_syd(
     # The loop reads SF2900's queue again and again: still one case, one process.
     assert len(instances(platform, syd_case, "sagsmodtagelse")) == 1
     assert started.process_instance_key
+    dst_is_told_the_move_once_on_each_side(platform, operator, case_id, syd_case)
+
+
+def dst_is_told_the_move_once_on_each_side(
+    platform: Platform, operator: ApiClient, nord_case: str, syd_case: str
+) -> None:
+    """Nord's running § 32 indsats ends on the handover date and Nord's next DST file carries
+    SLUT with the reason `flyttet`; Syd continues it from the take-over (BL § 132) and Syd's
+    next file carries START under the same paragraph. A retried handover or take-over job
+    notes nothing twice, and the next run sends neither again."""
+    with platform.db.connect() as conn:
+        (ended,) = conn.execute(
+            select(measure).where(measure.c.case_id == uuid.UUID(nord_case))
+        ).all()
+        (continued,) = conn.execute(
+            select(measure).where(measure.c.case_id == uuid.UUID(syd_case))
+        ).all()
+        package = conn.execute(
+            select(transfer_in.c.id, transfer_in.c.taken_over_at).where(
+                transfer_in.c.case_id == uuid.UUID(syd_case)
+            )
+        ).one()
+    assert ended.ended_on == date.today()
+    assert (continued.decision_instance_key, continued.transfer_id) == (None, package.id)
+    assert (continued.kind, continued.legal_basis) == ("indsats", "BL § 32, stk. 1, nr. 3")
+    assert continued.ended_on is None
+    (end,) = measure_events(platform, ended.id)["end"]
+    (start,) = measure_events(platform, continued.id)["start"]
+    assert (end.code, end.occurred_on) == (MOVED, date.today())
+    assert start.occurred_on == continued.started_on
+    assert continued.started_on == package.taken_over_at.astimezone(COPENHAGEN).date()
+
+    # Both jobs retried (their completions lost): nothing more is noted.
+    with platform.db.begin() as conn:
+        moves.end_measures(conn, uuid.UUID(nord_case), date.today() + timedelta(days=1))
+        again = receiving.take_over(conn, package.id, date.today() + timedelta(days=1))
+    assert again == [continued.id]
+    assert [e.id for e in measure_events(platform, ended.id)["end"]] == [end.id]
+    assert [e.id for e in measure_events(platform, continued.id)["start"]] == [start.id]
+    with platform.db.connect() as conn:
+        rows_now = {
+            r.id: (r.started_on, r.ended_on)
+            for r in conn.execute(
+                select(measure.c.id, measure.c.started_on, measure.c.ended_on).where(
+                    measure.c.case_id.in_([uuid.UUID(nord_case), uuid.UUID(syd_case)])
+                )
+            )
+        }
+    assert rows_now == {
+        ended.id: (ended.started_on, ended.ended_on),
+        continued.id: (continued.started_on, None),
+    }
+
+    assert operator.post("/api/dst/koersler").status_code == 202
+
+    def delivered() -> bool:
+        found = measure_events(platform, ended.id)["end"]
+        found += measure_events(platform, continued.id)["start"]
+        return all(e.delivered_at is not None for e in found)
+
+    eventually(delivered, what="the move reported to DST by both municipalities")
+    ((nord_file, sent_end),) = dst_files_with(platform, end.id)
+    ((syd_file, sent_start),) = dst_files_with(platform, start.id)
+    assert (nord_file["kommune"], nord_file["status"]) == ("901", "GODKENDT")
+    assert (sent_end["type"], sent_end["emne"], sent_end["forloeb"], sent_end["dato"]) == (
+        "SLUT",
+        "INDSATS",
+        str(ended.id),
+        date.today().isoformat(),
+    )
+    assert sent_end["koder"] == {"Paragraf": "BL32-1-3", "Aarsag": "05"}
+    assert (syd_file["kommune"], syd_file["status"]) == ("902", "GODKENDT")
+    assert (sent_start["type"], sent_start["forloeb"], sent_start["dato"]) == (
+        "START",
+        str(continued.id),
+        continued.started_on.isoformat(),
+    )
+    assert sent_start["koder"] == {"Paragraf": "BL32-1-3"}
+
+    # The next run sends neither again.
+    runs_before = dst_runs(platform)
+    assert operator.post("/api/dst/koersler").status_code == 202
+    eventually(
+        lambda: any(
+            r.state == "COMPLETED" for k, r in dst_runs(platform).items() if k not in runs_before
+        ),
+        what="the next DST run done",
+    )
+    assert len(dst_files_with(platform, end.id)) == len(dst_files_with(platform, start.id)) == 1
+
+
+def dst_runs(platform: Platform) -> dict[int, Any]:
+    return {
+        r.process_instance_key: r
+        for r in rows(platform.db, rm.process_instance, bpmn_process_id="dst_levering")
+    }
+
+
+def dst_files_with(platform: Platform, event_id: uuid.UUID) -> list[tuple[dict[str, Any], Any]]:
+    """(the file, the event as sent) for every file DST's simulator got with the event."""
+    files = httpx.get(
+        f"http://127.0.0.1:{platform.stack.ports.simulators}/dst/leveringer", timeout=10
+    ).json()
+    return [
+        (file, event)
+        for file in files
+        for event in file["haendelser"]
+        if event["id"] == str(event_id)
+    ]
 
 
 def test_a_refused_package_is_shown_and_loses_nothing(
