@@ -11,7 +11,7 @@ from tests.clock.test_timers import wait_until_idle
 from tests.harness.api import ApiClient
 from tests.harness.engine import EngineClock
 from tests.harness.platform import Platform
-from tests.harness.readmodel import process_instance, rows
+from tests.harness.readmodel import deadline_timer, process_instance, rows
 from tests.harness.waiting import eventually
 from tests.platform.test_afgoerelse import DECISION, to_decision
 from tests.platform.test_investigation import complete, instances, task_named
@@ -29,13 +29,7 @@ def test_decision_becomes_final_when_the_appeal_window_closes(
     complete(client, task_named(client, case_id, "Afgørelse"), DECISION)
     (decision,) = eventually(lambda: instances(platform, case_id, "afgoerelse"))
     key = decision.process_instance_key
-    eventually(
-        lambda: [
-            t
-            for t in rows(platform.db, rm.timer, process_instance_key=key)
-            if t.deadline_rule == "D16"
-        ]
-    )
+    eventually(lambda: deadline_timer(platform.db, key, "D16"))
     wait_until_idle(platform)
     assert process_instance(platform.db, key).state == "ACTIVE", "the window is still open"
     clock.advance(timedelta(weeks=4, hours=1))

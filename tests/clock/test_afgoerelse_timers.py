@@ -9,12 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from api.cases.tables import advis
-from api.projector import tables as rm
 from tests.clock.test_timers import wait_until_idle
 from tests.harness.api import ApiClient
 from tests.harness.engine import EngineClock
 from tests.harness.platform import Platform
-from tests.harness.readmodel import rows
+from tests.harness.readmodel import deadline_timer
 from tests.harness.waiting import eventually
 from tests.platform.test_afgoerelse import DECISION
 from tests.platform.test_investigation import (
@@ -48,25 +47,13 @@ def test_hearing_period_then_missed_genvurdering(
     )
     (decision,) = eventually(lambda: instances(platform, case_id, "afgoerelse"))
     key = decision.process_instance_key
-    eventually(
-        lambda: [
-            t
-            for t in rows(platform.db, rm.timer, process_instance_key=key)
-            if t.deadline_rule == "D20"
-        ]
-    )
+    eventually(lambda: deadline_timer(platform.db, key, "D20"))
     wait_until_idle(platform)
     names = {t["name"] for t in client.get("/api/tasks", case_id=case_id).json()}
     assert "Afgørelse" not in names, "the decision waits for the hearing period"
     clock.advance(timedelta(days=11, hours=1))
     complete(client, task_named(client, case_id, "Afgørelse"), DECISION)
-    eventually(
-        lambda: [
-            t
-            for t in rows(platform.db, rm.timer, process_instance_key=key)
-            if t.deadline_rule == "D16"
-        ]
-    )
+    eventually(lambda: deadline_timer(platform.db, key, "D16"))
 
     appealed = client.post(
         f"/api/cases/{case_id}/appeals",

@@ -25,3 +25,16 @@ class ApiClient:
 
     def close(self) -> None:
         self.http.close()
+
+
+def page_client(base_url: str, signed_in: ApiClient) -> httpx.Client:
+    """The web pages as `signed_in`'s browser would see them: the session cookie, HTML
+    accepted, and the CSRF token a page form carries kept in the `x-test-csrf` header."""
+    from api.web.session import COOKIE, csrf_token
+
+    token = signed_in.http.headers["Authorization"].removeprefix("Bearer ")
+    client = httpx.Client(
+        base_url=base_url, cookies={COOKIE: token}, headers={"accept": "text/html"}, timeout=60
+    )
+    client.headers["x-test-csrf"] = csrf_token(token)
+    return client

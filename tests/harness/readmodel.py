@@ -61,6 +61,18 @@ def rows(db: Engine, table: t.Table, **where: Any) -> list[Any]:
         return list(conn.execute(stmt).fetchall())
 
 
+def deadline_timer(db: Engine, process_instance_key: int, rule: str) -> Any | None:
+    """The instance's timer for deadline rule `rule`, once the read model has it."""
+    return next(
+        (
+            timer
+            for timer in rows(db, t.timer, process_instance_key=process_instance_key)
+            if timer.deadline_rule == rule
+        ),
+        None,
+    )
+
+
 def snapshot(conn: Any) -> dict[str, list[tuple[Any, ...]]]:
     """Every projection table, ordered by its key."""
     result = {}

@@ -11,7 +11,7 @@ from api.testdata.cpr import synthetic_cpr_of_age
 from tests.harness.api import ApiClient
 from tests.harness.digitalpost import sent_message
 from tests.harness.platform import Platform
-from tests.harness.readmodel import process_instance, rows
+from tests.harness.readmodel import deadline_timer, process_instance, rows
 from tests.harness.waiting import eventually
 from tests.platform.test_investigation import (
     EXEMPT_HEARING,
@@ -178,13 +178,7 @@ def test_a_buu_decision_goes_straight_to_ankestyrelsen(
     )
     (decision,) = eventually(lambda: instances(platform, case_id, "afgoerelse"))
     key = decision.process_instance_key
-    eventually(
-        lambda: [
-            t
-            for t in rows(platform.db, rm.timer, process_instance_key=key)
-            if t.deadline_rule == "D16"
-        ]
-    )
+    eventually(lambda: deadline_timer(platform.db, key, "D16"))
     appealed = caseworker.post(
         f"/api/cases/{case_id}/appeals",
         {"decision_instance_key": str(key), "received_at": datetime.now(UTC).isoformat()},

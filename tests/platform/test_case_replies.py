@@ -13,11 +13,9 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from api.projector import tables as rm
-from api.web.session import COOKIE, csrf_token
-from tests.harness.api import ApiClient
+from tests.harness.api import ApiClient, page_client
 from tests.harness.platform import Platform
-from tests.harness.readmodel import rows
+from tests.harness.readmodel import deadline_timer
 from tests.harness.waiting import eventually
 from tests.platform.test_afgoerelse import DECISION, to_decision
 from tests.platform.test_investigation import (
@@ -36,14 +34,7 @@ COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 
 @pytest.fixture(scope="module")
 def page(platform: Platform, caseworker: ApiClient) -> Iterator[httpx.Client]:
-    token = caseworker.http.headers["Authorization"].removeprefix("Bearer ")
-    with httpx.Client(
-        base_url=f"http://127.0.0.1:{platform.stack.ports.api}",
-        cookies={COOKIE: token},
-        headers={"accept": "text/html"},
-        timeout=60,
-    ) as client:
-        client.headers["x-test-csrf"] = csrf_token(token)
+    with page_client(f"http://127.0.0.1:{platform.stack.ports.api}", caseworker) as client:
         yield client
 
 
@@ -154,14 +145,7 @@ def test_a_klage_in_the_appeal_window_registered_on_the_case_page(
     complete(caseworker, task_named(caseworker, case_id, "Afgørelse"), DECISION)
     (decision,) = eventually(lambda: instances(platform, case_id, "afgoerelse"))
     key = decision.process_instance_key
-    eventually(
-        lambda: [
-            t
-            for t in rows(platform.db, rm.timer, process_instance_key=key)
-            if t.deadline_rule == "D16"
-        ],
-        what="appeal window",
-    )
+    eventually(lambda: deadline_timer(platform.db, key, "D16"), what="appeal window")
     shown = text_of(page.get(f"/sager/{case_id}"))
     assert "Registrér klage over en afgørelse" in shown and f'value="{key}"' in shown
 

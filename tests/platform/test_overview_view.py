@@ -19,10 +19,9 @@ from api.cases.tables import case
 from api.org.tables import org_unit
 from api.projector import tables as rm
 from api.web.cards import bucket_windows
-from api.web.session import COOKIE, csrf_token
 from api.web.tables import saved_filter
 from tests.browser.journey import new_underretning, open_task
-from tests.harness.api import ApiClient
+from tests.harness.api import ApiClient, page_client
 from tests.harness.platform import Platform
 
 VIEW = "frist=7_dage&kolleger=alle"
@@ -30,14 +29,7 @@ VIEW = "frist=7_dage&kolleger=alle"
 
 @pytest.fixture(scope="module")
 def page(platform: Platform, leader: ApiClient) -> Iterator[httpx.Client]:
-    token = leader.http.headers["Authorization"].removeprefix("Bearer ")
-    with httpx.Client(
-        base_url=f"http://127.0.0.1:{platform.stack.ports.api}",
-        cookies={COOKIE: token},
-        headers={"accept": "text/html"},
-        timeout=60,
-    ) as client:
-        client.headers["x-test-csrf"] = csrf_token(token)
+    with page_client(f"http://127.0.0.1:{platform.stack.ports.api}", leader) as client:
         yield client
 
 
