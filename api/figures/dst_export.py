@@ -3,9 +3,11 @@ municipality's posted payments per child, measure kind, legal basis, funktion an
 file format of `adapters.dst.expenditure` (its XSD beside the event file's). The legal basis is
 coded as the event file codes it (`api.dst.delivery.paragraph_keys`).
 
-Only the cases under the reader's KLE constraint (`Principal.kle`) are in the file: a reader
-limited to some KLE subjects writes the file for those, and a municipality reports with a
-reader whose constraint covers every subject of its children's cases (or who has none)."""
+A statutory file is complete or not written: it holds every child of the municipality with
+posted spend in the year, restricted cases (beskyttede sager) and every KLE subject included,
+and only a finance reader whose case scope covers each of those cases may write it
+(`uncovered`: none left out). A reader limited by KLE, or not named on a restricted case the
+file needs, is refused rather than given a file that would under-report."""
 
 from __future__ import annotations
 
@@ -14,10 +16,10 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import ColumnElement, Connection, distinct, func, select
 
 from adapters.dst.expenditure import ChildExpenses, ExpenditureDelivery, Expense, expenditure_xml
-from api.auth.principal import kle_predicate
+from api.auth.principal import Principal
 from api.cases.tables import case, measure, person
 from api.dst.delivery import REPORTED_SUBJECTS, paragraph_keys
 from api.finance.budget import POSTED
@@ -27,15 +29,42 @@ _CPR = re.compile(r"\d{10}")
 UNKNOWN_PARAGRAPH = "UKENDT"
 
 
+_PAID = (
+    grant_payment.join(grant_award, grant_award.c.id == grant_payment.c.grant_id)
+    .join(measure, measure.c.id == grant_award.c.measure_id)
+    .join(case, case.c.id == grant_award.c.case_id)
+    .join(person, person.c.id == case.c.child_id)
+)
+
+
+def _in_file(municipality_id: str, year: int) -> list[ColumnElement[bool]]:
+    """The payments the year's file reports: the municipality's, posted, with the child's CPR."""
+    return [
+        case.c.municipality_id == municipality_id,
+        grant_payment.c.status.in_(POSTED),
+        grant_payment.c.period.between(date(year, 1, 1), date(year, 12, 1)),
+        person.c.cpr.is_not(None),
+    ]
+
+
+def uncovered(conn: Connection, principal: Principal, year: int) -> int:
+    """How many of the cases the year's file needs lie outside the reader's case scope
+    (another org unit, a KLE subject outside their constraint, a restricted case they are not
+    named on). Only a count: the refusal names no case."""
+    return int(
+        conn.execute(
+            select(func.count(distinct(case.c.id)))
+            .select_from(_PAID)
+            .where(*_in_file(principal.municipality_id, year), principal.case_scope().is_not(True))
+        ).scalar_one()
+    )
+
+
 def build(
-    conn: Connection,
-    municipality_id: str,
-    year: int,
-    created: datetime,
-    kle: frozenset[str] = frozenset(),
+    conn: Connection, municipality_id: str, year: int, created: datetime
 ) -> tuple[ExpenditureDelivery, list[uuid.UUID]]:
-    """The year's file and the cases it read (for the audit row), over the cases under the
-    KLE prefixes `kle` (none: no KLE limit)."""
+    """The year's whole file and the cases it read (for the audit row). Check `uncovered`
+    for the reader first."""
     amount = func.sum(func.coalesce(grant_payment.c.posted_amount, grant_payment.c.amount))
     rows = conn.execute(
         select(
@@ -47,19 +76,8 @@ def build(
             amount,
             func.array_agg(func.distinct(case.c.id)),
         )
-        .select_from(
-            grant_payment.join(grant_award, grant_award.c.id == grant_payment.c.grant_id)
-            .join(measure, measure.c.id == grant_award.c.measure_id)
-            .join(case, case.c.id == grant_award.c.case_id)
-            .join(person, person.c.id == case.c.child_id)
-        )
-        .where(
-            case.c.municipality_id == municipality_id,
-            kle_predicate(kle),
-            grant_payment.c.status.in_(POSTED),
-            grant_payment.c.period.between(date(year, 1, 1), date(year, 12, 1)),
-            person.c.cpr.is_not(None),
-        )
+        .select_from(_PAID)
+        .where(*_in_file(municipality_id, year))
         .group_by(
             person.c.cpr,
             measure.c.kind,
@@ -96,11 +114,7 @@ def build(
 
 
 def export(
-    conn: Connection,
-    municipality_id: str,
-    year: int,
-    created: datetime,
-    kle: frozenset[str] = frozenset(),
+    conn: Connection, municipality_id: str, year: int, created: datetime
 ) -> tuple[bytes, list[uuid.UUID]]:
-    delivery, read = build(conn, municipality_id, year, created, kle)
+    delivery, read = build(conn, municipality_id, year, created)
     return expenditure_xml(delivery), read

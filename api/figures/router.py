@@ -103,12 +103,22 @@ def audit_in_chunks(uow: UnitOfWork, case_ids: list[uuid.UUID]) -> None:
         uow.commit()
 
 
+INCOMPLETE = (
+    "Filen til Danmarks Statistik skal omfatte alle kommunens børn med udgifter i året, også "
+    "beskyttede sager og alle KLE-emner. Din adgang dækker ikke dem alle, så filen dannes ikke. "
+    "Den dannes af en økonomimedarbejder, hvis adgang dækker alle KLE-emner, og som er "
+    "tilknyttet kommunens beskyttede sager."
+)
+
+
 def dst_file(uow: UnitOfWork, year: int) -> Response:
+    """The year's whole file, or 403 (audited, with no case) for a reader whose case scope
+    leaves out a case it needs: a statutory file is complete or not written."""
     require_roles(uow, "finance")
+    if dst_export.uncovered(uow.conn, uow.principal, year):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=INCOMPLETE)
     created = clock.current().now().astimezone(UTC).replace(microsecond=0)
-    body, read = dst_export.export(
-        uow.conn, uow.principal.municipality_id, year, created, uow.principal.kle
-    )
+    body, read = dst_export.export(uow.conn, uow.principal.municipality_id, year, created)
     audit_in_chunks(uow, read)
     name = f"dst-udgifter-{uow.principal.municipality_id}-{year}.xml"
     return Response(
@@ -120,6 +130,6 @@ def dst_file(uow: UnitOfWork, year: int) -> Response:
 
 @router.get("/dst-udgifter")
 def dst_expenditure(uow: Uow, year: int = Query()) -> Response:
-    """The year's udgifter pr. barn for Danmarks Statistik (finance; reads every child's
-    payments, so the audit row names the cases)."""
+    """The year's udgifter pr. barn for Danmarks Statistik (finance whose scope covers every
+    case the file needs; reads every child's payments, so the audit row names the cases)."""
     return dst_file(uow, check_year(year))

@@ -16,7 +16,9 @@ The sums run in SQL over `grant_forecast`, each grant's projection per month, re
 computed from. A team leader sees the budget of their own org unit, finance (and auditors) the
 whole municipality's, each summed only over the cases under their KLE constraint; the
 drill-down to children and grants reads cases, in the caller's case scope, and the caller
-records them for the audit row.
+records them for the audit row. The sums include the restricted cases (beskyttede sager), so
+the budget adds up for every reader; a reader not named on one sees its money in the
+drill-down only as one anonymous "Beskyttede sager" row (`hidden_restricted`).
 """
 
 from __future__ import annotations
@@ -374,6 +376,7 @@ def children(
         )
     }
     line = _line(conn, principal, year, funktion, org_unit_id)
+    protected = hidden_restricted(conn, principal, year, funktion, org_unit_id, as_of)
     return (
         {
             **line,
@@ -390,10 +393,36 @@ def children(
                 }
                 for (case_id,), figures in shown
             ],
-            "total": _total(sums.values()).as_json(),
+            "protected": None if protected is None else protected.as_json(),
+            "total": _total(
+                [*sums.values(), *([] if protected is None else [protected])]
+            ).as_json(),
         },
         [k[0] for k, _ in shown],
     )
+
+
+def hidden_restricted(
+    conn: Connection,
+    principal: Principal,
+    year: int,
+    funktion: str,
+    org_unit_id: uuid.UUID,
+    as_of: date,
+) -> Figures | None:
+    """The restricted cases (beskyttede sager) of one budget line that the reader sums but may
+    not see (`unit_scope` without `case_scope`), as one anonymous figure: money and grants,
+    never a case, a child or how many children (one would point at a single child). None if
+    there are none, so the line's children and this add up to the overview's line."""
+    where = [
+        unit_scope(principal),
+        case.c.restricted.is_(True),
+        principal.case_scope().is_not(True),
+        grant_award.c.funktion == funktion,
+        case.c.org_unit_id == org_unit_id,
+    ]
+    # Grouped by the line's one unit: without a group an empty sum would still be a row.
+    return _sums(conn, where, [case.c.org_unit_id], year, as_of).get((org_unit_id,))
 
 
 def _line(

@@ -200,8 +200,12 @@ def measure(conn: Connection, runs: int, today: date) -> None:
         ),
         ("DST expenditure file, this year", lambda: dst_export.export(conn, "901", year, now)[0]),
         (
-            "DST expenditure file, under a KLE constraint",
-            lambda: dst_export.export(conn, "901", year, now, KLE)[0],
+            "DST file's coverage check (finance)",
+            lambda: str(dst_export.uncovered(conn, finance, year)),
+        ),
+        (
+            "DST file's coverage check, under a KLE constraint",
+            lambda: str(dst_export.uncovered(conn, finance_kle, year)),
         ),
     ]
     for name, fn in others:
