@@ -7,6 +7,10 @@
 
 A reader sees their own team (team leader) or the municipality (finance, auditor), each only
 over the cases under their KLE constraint (`Principal.kle`); no figure names a case or a child.
+Restricted cases (beskyttede sager) count in the caseload and spend like any other, for
+readers named on them or not, so those figures are the same for both and betray nothing to
+either; compliance is the leader page's Børnesagsbarometer over the reader's case scope, so a
+reader not named on a restricted case counts its deadlines no more than they see them.
 `snapshot` gathers them as of a day; the go-live baseline is one snapshot kept in
 `figures_baseline` (per municipality and per team, and both again per KLE subject) to measure
 gains against.

@@ -484,6 +484,8 @@ def test_the_dst_expenditure_file_is_whole_for_a_reader_who_covers_every_case(
     )
     assert status_code == 200
     assert sorted(audited) == sorted(str(_id(f"c{n}")) for n in ("C1", "C2", "C3", "C5"))
+    figures_page = users["kle5-oekonomi-navngivet"].get("/noegletal")
+    assert "Filen er komplet eller dannes ikke" in figures_page.text
     page = users["kle5-oekonomi-navngivet"].get("/noegletal/dst-udgifter.xml", aar=YEAR)
     assert page.status_code == 200 and cprs["C5"].encode() in page.content
 
