@@ -13,8 +13,14 @@ For a year and a day (`as_of`, today in Copenhagen):
 
 The sums run in SQL over `grant_forecast`, each grant's projection per month, recomputed by
 `refresh` for every grant whose latest revision or measure end differs from what its rows were
-computed from. A team leader sees the budget of their own org unit, finance (and auditors) the
-whole municipality's, each summed only over the cases under their KLE constraint; the
+computed from: by the reading request itself for a few (a grant decided or revised), by a
+background refresh the request never waits for after a bulk import (the page then says
+"Tallene opdateres" with the time of the last computation; `freshen`), or ahead by
+`python -m api.finance.budget`. A line's children are summed, ordered and paged in one SQL
+statement (`children`).
+
+A team leader sees the budget of their own org unit, finance (and auditors) the whole
+municipality's, each summed only over the cases under their KLE constraint; the
 drill-down to children and grants reads cases, in the caller's case scope, and the caller
 records them for the audit row. The sums include the restricted cases (beskyttede sager), so
 the budget adds up for every reader; a reader not named on one sees its money in the
@@ -23,24 +29,29 @@ drill-down only as one anonymous "Beskyttede sager" row (`hidden_restricted`).
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Engine,
     and_,
     delete,
     exists,
+    false,
     func,
     select,
     text,
     true,
+    union,
 )
 from sqlalchemy.dialects.postgresql import insert
 
@@ -63,6 +74,13 @@ POSTED = ("posted", "matched", "mismatch")
 FUNKTION = re.compile(r"5\.28\.\d{2}")
 ZERO = Decimal("0.00")
 CHUNK = 2000
+# A request computes up to this many stale grants itself (a grant decided or revised since the
+# last read); more (a bulk import) go to a background refresh the request does not wait for.
+INLINE = 500
+
+log = logging.getLogger(__name__)
+# Starts a background refresh of a municipality's stale grants (`refresh_in_background`).
+Background = Callable[[str], object]
 
 
 class BudgetInvalid(ValueError):
@@ -145,14 +163,14 @@ def _copy(
             copy.write_row(row)
 
 
-def refresh(conn: Connection, municipality_id: str) -> int:
-    """Recompute the projection rows of the municipality's stale grants; how many. Serialised
-    per municipality, so two readers never write the same rows at once (and a grant's rows are
-    replaced, deleted and copied in, under that lock)."""
+def refresh(conn: Connection, municipality_id: str, limit: int | None = None) -> int:
+    """Recompute the projection rows of the municipality's stale grants (at most `limit`);
+    how many. Serialised per municipality, so two readers never write the same rows at once
+    (and a grant's rows are replaced, deleted and copied in, under that lock)."""
     conn.execute(
         select(func.pg_advisory_xact_lock(func.hashtext(f"grant_forecast:{municipality_id}")))
     )
-    stale = stale_grants(conn, municipality_id)
+    stale = stale_grants(conn, municipality_id)[:limit]
     for start in range(0, len(stale), CHUNK):
         chunk = dict(stale[start : start + CHUNK])
         history: dict[uuid.UUID, list[Terms]] = {}
@@ -189,6 +207,103 @@ def refresh(conn: Connection, municipality_id: str) -> int:
             basis,
         )
     return len(stale)
+
+
+def refresh_all(engine: Engine, municipality_id: str) -> int:
+    """Every stale grant of the municipality, CHUNK at a time, each chunk its own transaction
+    (so readers meanwhile see the chunks done and are never held up longer than one chunk);
+    how many."""
+    total = 0
+    while True:
+        with engine.begin() as conn:
+            done = refresh(conn, municipality_id, CHUNK)
+        total += done
+        if done < CHUNK:
+            return total
+
+
+_running: set[str] = set()
+_running_guard = threading.Lock()
+
+
+def refresh_in_background(engine: Engine, municipality_id: str) -> bool:
+    """Start `refresh_all` in a thread of this process unless one already runs for the
+    municipality; whether one was started. The caller does not wait for it."""
+    with _running_guard:
+        if municipality_id in _running:
+            return False
+        _running.add(municipality_id)
+    threading.Thread(
+        target=_background_refresh,
+        args=(engine, municipality_id),
+        name=f"budget-refresh-{municipality_id}",
+        daemon=True,
+    ).start()
+    return True
+
+
+def _background_refresh(engine: Engine, municipality_id: str) -> None:
+    try:
+        done = refresh_all(engine, municipality_id)
+        log.info("budget refresh: municipality %s, %d grants computed", municipality_id, done)
+    except Exception:
+        # Ids only; the next reader starts it again.
+        log.exception("budget refresh failed: municipality %s", municipality_id)
+    finally:
+        with _running_guard:
+            _running.discard(municipality_id)
+
+
+def running(municipality_id: str) -> bool:
+    with _running_guard:
+        return municipality_id in _running
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """Whether the figures read were computed from every grant's current terms: `stale`
+    grants were not yet (their background refresh runs), `computed_at` is when a projection of
+    the municipality was last computed (None: never)."""
+
+    stale: int
+    computed_at: datetime | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "refreshing": self.stale > 0,
+            "stale_grants": self.stale,
+            "computed_at": None if self.computed_at is None else self.computed_at.isoformat(),
+        }
+
+
+def last_computed(conn: Connection, municipality_id: str) -> datetime | None:
+    return conn.execute(
+        select(func.max(grant_forecast_basis.c.computed_at))
+        .select_from(
+            grant_forecast_basis.join(
+                grant_award, grant_award.c.id == grant_forecast_basis.c.grant_id
+            )
+        )
+        .where(grant_award.c.municipality_id == municipality_id)
+    ).scalar()
+
+
+def freshen(
+    conn: Connection, municipality_id: str, background: Background | None = None
+) -> Freshness:
+    """Bring the projections up to date before a read, as far as a request may: a few stale
+    grants (INLINE; a grant decided or revised) are computed here; more (a bulk import) are
+    left to `background` (started, never awaited), and the figures read meanwhile are the
+    ones computed so far. Without `background` (a command, a test) everything is computed
+    here."""
+    stale = len(stale_grants(conn, municipality_id))
+    if stale == 0:
+        return Freshness(0, None)
+    if background is None or stale <= INLINE:
+        refresh(conn, municipality_id)
+        return Freshness(0, None)
+    background(municipality_id)
+    return Freshness(stale, last_computed(conn, municipality_id))
 
 
 # -- scope -----------------------------------------------------------------------------------------
@@ -305,9 +420,15 @@ def unit_names(conn: Connection, municipality_id: str) -> dict[uuid.UUID, str]:
     }
 
 
-def overview(conn: Connection, principal: Principal, year: int, as_of: date) -> dict[str, Any]:
+def overview(
+    conn: Connection,
+    principal: Principal,
+    year: int,
+    as_of: date,
+    background: Background | None = None,
+) -> dict[str, Any]:
     """Every budget line and every funktion and org unit with spend in the reader's scope."""
-    refresh(conn, principal.municipality_id)
+    state = freshen(conn, principal.municipality_id, background)
     keys = [grant_award.c.funktion, case.c.org_unit_id]
     lines = _sums(conn, [unit_scope(principal)], keys, year, as_of)
     budgets = select(budget_line).where(
@@ -324,6 +445,7 @@ def overview(conn: Connection, principal: Principal, year: int, as_of: date) -> 
         "year": year,
         "as_of": as_of.isoformat(),
         "committed_from": _month_text(first_committed_month(year, as_of)),
+        **state.as_json(),
         "lines": [
             {
                 "funktion": funktion,
@@ -345,6 +467,80 @@ def _month_text(month: date | None) -> str | None:
 PAGE = 200
 
 
+def _children_query(
+    where: Sequence[ColumnElement[bool]], year: int, as_of: date
+) -> tuple[Any, ColumnElement[Any], ColumnElement[Any], ColumnElement[Any], Any]:
+    """Spent, committed and the number of grants per case over the grants matching `where`, the
+    same sums as `_sums` grouped by case (a case is there if it has any of them), as one
+    statement's parts: the case ids and the three figures' columns, over the joined keys."""
+    lined = (
+        select(grant_award.c.id, grant_award.c.case_id)
+        .select_from(grant_award.join(case, case.c.id == grant_award.c.case_id))
+        .where(*where)
+        .cte("lined")
+    )
+    spent = (
+        select(
+            lined.c.case_id,
+            func.sum(func.coalesce(grant_payment.c.posted_amount, grant_payment.c.amount)).label(
+                "amount"
+            ),
+        )
+        .select_from(lined.join(grant_payment, grant_payment.c.grant_id == lined.c.id))
+        .where(
+            grant_payment.c.status.in_(POSTED),
+            grant_payment.c.period.between(date(year, 1, 1), date(year, 12, 1)),
+        )
+        .group_by(lined.c.case_id)
+        .cte("spent")
+    )
+    first = first_committed_month(year, as_of)
+    posted = exists().where(
+        grant_payment.c.grant_id == grant_forecast.c.grant_id,
+        grant_payment.c.period == grant_forecast.c.month,
+        grant_payment.c.status.in_(POSTED),
+    )
+    committed = (
+        select(lined.c.case_id, func.sum(grant_forecast.c.amount).label("amount"))
+        .select_from(lined.join(grant_forecast, grant_forecast.c.grant_id == lined.c.id))
+        .where(
+            # No month is committed in a past year.
+            true() if first is not None else false(),
+            grant_forecast.c.month.between(first or date(year, 1, 1), date(year, 12, 1)),
+            ~posted,
+        )
+        .group_by(lined.c.case_id)
+        .cte("committed")
+    )
+    counted = (
+        select(lined.c.case_id, func.count().label("grants"))
+        .select_from(
+            lined.join(grant_forecast_basis, grant_forecast_basis.c.grant_id == lined.c.id)
+        )
+        .where(
+            grant_forecast_basis.c.first_month <= date(year, 12, 1),
+            grant_forecast_basis.c.last_month >= date(year, 1, 1),
+        )
+        .group_by(lined.c.case_id)
+        .cte("counted")
+    )
+    keys = union(
+        select(spent.c.case_id), select(committed.c.case_id), select(counted.c.case_id)
+    ).cte("keys")
+    joined = (
+        keys.outerjoin(spent, spent.c.case_id == keys.c.case_id)
+        .outerjoin(committed, committed.c.case_id == keys.c.case_id)
+        .outerjoin(counted, counted.c.case_id == keys.c.case_id)
+    )
+    return (
+        keys,
+        func.coalesce(spent.c.amount, ZERO),
+        func.coalesce(committed.c.amount, ZERO),
+        func.coalesce(counted.c.grants, 0),
+        joined,
+    )
+
+
 def children(
     conn: Connection,
     principal: Principal,
@@ -354,25 +550,65 @@ def children(
     as_of: date,
     offset: int = 0,
     limit: int = PAGE,
+    background: Background | None = None,
 ) -> tuple[dict[str, Any], list[uuid.UUID]]:
     """The children (cases) with grants under one budget line, in the reader's case scope,
-    largest forecast first, `limit` from `offset` (the totals count them all); and the case
-    ids shown, for the audit row."""
-    refresh(conn, principal.municipality_id)
+    largest forecast first (then by case id), `limit` from `offset` (the totals and the count
+    cover them all); and the case ids shown, for the audit row. Summed, ordered and paged in
+    one SQL statement: only the page's rows leave the database."""
+    state = freshen(conn, principal.municipality_id, background)
     where = [
         principal.case_scope(),
         grant_award.c.funktion == funktion,
         case.c.org_unit_id == org_unit_id,
     ]
-    sums = _sums(conn, where, [case.c.id], year, as_of)
-    ordered = sorted(sums.items(), key=lambda item: (-item[1].forecast, str(item[0][0])))
-    shown = ordered[max(offset, 0) : max(offset, 0) + limit]
+    offset = max(offset, 0)
+    keys, spent, committed, grants, joined = _children_query(where, year, as_of)
+    rows = conn.execute(
+        select(
+            keys.c.case_id,
+            spent.label("spent"),
+            committed.label("committed"),
+            grants.label("grants"),
+            func.count().over().label("n"),
+            func.sum(spent).over().label("all_spent"),
+            func.sum(committed).over().label("all_committed"),
+            func.sum(grants).over().label("all_grants"),
+        )
+        .select_from(joined)
+        .order_by((spent + committed).desc(), keys.c.case_id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    if rows:
+        first = rows[0]
+        count, total = (
+            int(first.n),
+            Figures(
+                spent=Decimal(first.all_spent),
+                committed=Decimal(first.all_committed),
+                grants=int(first.all_grants),
+            ),
+        )
+    else:  # past the last page (or none): the totals still count them all
+        whole = conn.execute(
+            select(
+                func.count(), func.sum(spent), func.sum(committed), func.sum(grants)
+            ).select_from(joined)
+        ).one()
+        count = int(whole[0])
+        total = Figures(
+            spent=Decimal(whole[1] or ZERO),
+            committed=Decimal(whole[2] or ZERO),
+            grants=int(whole[3] or 0),
+        )
+    shown = [r.case_id for r in rows]
     info = {
         r.id: r
         for r in conn.execute(
             select(case.c.id, case.c.case_number, person.c.cpr_data)
             .join(person, person.c.id == case.c.child_id)
-            .where(case.c.id.in_([k[0] for k, _ in shown]))
+            .where(case.c.id.in_(shown))
         )
     }
     line = _line(conn, principal, year, funktion, org_unit_id)
@@ -381,24 +617,25 @@ def children(
         {
             **line,
             "as_of": as_of.isoformat(),
-            "count": len(ordered),
-            "offset": max(offset, 0),
+            **state.as_json(),
+            "count": count,
+            "offset": offset,
             "limit": limit,
             "children": [
                 {
-                    "case_id": str(case_id),
-                    "case_number": info[case_id].case_number,
-                    "child_name": full_name(info[case_id].cpr_data) or "",
-                    **figures.as_json(),
+                    "case_id": str(r.case_id),
+                    "case_number": info[r.case_id].case_number,
+                    "child_name": full_name(info[r.case_id].cpr_data) or "",
+                    **Figures(
+                        spent=Decimal(r.spent), committed=Decimal(r.committed), grants=int(r.grants)
+                    ).as_json(),
                 }
-                for (case_id,), figures in shown
+                for r in rows
             ],
             "protected": None if protected is None else protected.as_json(),
-            "total": _total(
-                [*sums.values(), *([] if protected is None else [protected])]
-            ).as_json(),
+            "total": _total([total, *([] if protected is None else [protected])]).as_json(),
         },
-        [k[0] for k, _ in shown],
+        shown,
     )
 
 
@@ -453,6 +690,7 @@ def case_grants(
     funktion: str,
     case_id: uuid.UUID,
     as_of: date,
+    background: Background | None = None,
 ) -> dict[str, Any] | None:
     """One child's grants under a funktion, each with its months of the year: projected,
     paid (status and amount) and whether the month counts as committed. None outside the
@@ -464,7 +702,7 @@ def case_grants(
     ).first()
     if row is None:
         return None
-    refresh(conn, principal.municipality_id)
+    state = freshen(conn, principal.municipality_id, background)
     where = [case.c.id == case_id, grant_award.c.funktion == funktion]
     sums = _sums(conn, where, [grant_award.c.id], year, as_of)
     first = first_committed_month(year, as_of)
@@ -530,6 +768,7 @@ def case_grants(
         "case_id": str(row.id),
         "case_number": row.case_number,
         "child_name": full_name(row.cpr_data) or "",
+        **state.as_json(),
         "grants": grants,
         "total": _total(sums.values()).as_json(),
     }

@@ -31,6 +31,13 @@ def check_year(year: int) -> int:
     return year
 
 
+def background(uow: UnitOfWork) -> budget.Background:
+    """Starts the municipality's background refresh of stale grant projections on the app's
+    engine (a bulk import's; the request does not wait for it)."""
+    engine = uow.request.app.state.engine
+    return lambda municipality_id: budget.refresh_in_background(engine, municipality_id)
+
+
 def read_line(uow: UnitOfWork, funktion: str, org_unit_id: uuid.UUID) -> None:
     """A line outside the reader's units is 404, as if it did not exist."""
     require_roles(uow, *budget.READERS)
@@ -45,7 +52,9 @@ def budget_overview(uow: Uow, year: int | None = Query(default=None)) -> dict[st
     """Budget, spent, committed, forecast and variance per funktion and org unit."""
     require_roles(uow, *budget.READERS)
     as_of = today()
-    view = budget.overview(uow.conn, uow.principal, check_year(year or as_of.year), as_of)
+    view = budget.overview(
+        uow.conn, uow.principal, check_year(year or as_of.year), as_of, background(uow)
+    )
     uow.commit()
     return view
 
@@ -54,7 +63,9 @@ def budget_overview(uow: Uow, year: int | None = Query(default=None)) -> dict[st
 def budget_case(year: int, funktion: str, case_id: uuid.UUID, uow: Uow) -> dict[str, Any]:
     """One child's grants under the funktion: each month projected, paid and committed."""
     require_roles(uow, *budget.READERS)
-    view = budget.case_grants(uow.conn, uow.principal, check_year(year), funktion, case_id, today())
+    view = budget.case_grants(
+        uow.conn, uow.principal, check_year(year), funktion, case_id, today(), background(uow)
+    )
     if view is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Sagen findes ikke")
     uow.touch([case_id])
@@ -73,7 +84,14 @@ def budget_children(
     """The children (cases) under one budget line, largest forecast first, 200 a page."""
     read_line(uow, funktion, org_unit_id)
     view, read = budget.children(
-        uow.conn, uow.principal, check_year(year), funktion, org_unit_id, today(), offset
+        uow.conn,
+        uow.principal,
+        check_year(year),
+        funktion,
+        org_unit_id,
+        today(),
+        offset,
+        background=background(uow),
     )
     uow.touch(read)
     uow.commit()

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import require_roles
 from api.finance import budget
-from api.finance.budget_router import check_year, read_line, today
+from api.finance.budget_router import background, check_year, read_line, today
 from api.finance.kontostreng import INDSATS_TYPES
 from api.web.render import render
 from api.web.session import Csrf, PageUow
@@ -71,7 +71,7 @@ def budget_page(request: Request, uow: PageUow) -> Response:
         year = check_year(int(request.query_params.get("aar") or as_of.year))
     except ValueError:
         year = as_of.year
-    view = budget.overview(uow.conn, uow.principal, year, as_of)
+    view = budget.overview(uow.conn, uow.principal, year, as_of, background(uow))
     context = {
         "view": view,
         "years": list(range(as_of.year - 2, as_of.year + 2)),
@@ -132,7 +132,9 @@ def case_page(
     year: int, funktion: str, case_id: uuid.UUID, request: Request, uow: PageUow
 ) -> Response:
     require_roles(uow, *budget.READERS)
-    view = budget.case_grants(uow.conn, uow.principal, check_year(year), funktion, case_id, today())
+    view = budget.case_grants(
+        uow.conn, uow.principal, check_year(year), funktion, case_id, today(), background(uow)
+    )
     if view is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Sagen findes ikke")
     uow.touch([case_id])
@@ -150,7 +152,14 @@ def line_page(
     except ValueError:
         offset = 0
     view, read = budget.children(
-        uow.conn, uow.principal, check_year(year), funktion, org_unit_id, today(), offset
+        uow.conn,
+        uow.principal,
+        check_year(year),
+        funktion,
+        org_unit_id,
+        today(),
+        offset,
+        background=background(uow),
     )
     uow.touch(read)
     uow.commit()

@@ -3,10 +3,10 @@
 Seeds a municipality directly (`api.demo.synthetic`, no engine) on a PostgreSQL of its own: a
 year of synthetic children, each with a measure and its grants (a foster family's two), every
 past month posted. Then times what the budget API and page run (`api.finance.budget`): the
-first overview (which computes every grant's projection into `grant_forecast`), the overview
-again (sums only), after one grant's revision, a line's children, one child's grants, and the
-page's template rendered from the overview. Prints the median and the slowest of several runs;
-asserts nothing about time.
+first overview after the import (which leaves every grant's projection to the background
+refresh and does not wait), that refresh on its own, the overview again (sums only), after one
+grant's revision, a line's children, one child's grants, and the page's template rendered from
+the overview. Prints the median and the slowest of several runs; asserts nothing about time.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, create_engine, func, insert, select, text
+from sqlalchemy import Connection, Engine, create_engine, func, insert, select, text
 
 from api.auth.principal import Principal
 from api.calendar.working_days import COPENHAGEN
@@ -112,19 +112,29 @@ def revise_one(conn: Connection, today: date) -> None:
     )
 
 
-def measure(conn: Connection, runs: int, today: date) -> None:
+def measure(engine: Engine, conn: Connection, runs: int, today: date) -> None:
     finance = reader("901", {"finance"})
     leader = reader("901", {"team_leader"})
     finance_kle = reader("901", {"finance"}, KLE)
     leader_kle = reader("901", {"team_leader"}, KLE)
     year = today.year
-    t0 = time.perf_counter()
-    stale = budget.refresh(conn, "901")
-    cold = (time.perf_counter() - t0) * 1000
     print(f"{'query':<52} {'median ms':>10} {'max ms':>8}  rows")
+    # The first overview after the import: the stale grants are left to the background (here
+    # started by hand, below, so it is timed on its own); the page does not wait for them.
+    started: list[str] = []
+    t0 = time.perf_counter()
+    first = budget.overview(conn, finance, year, today, background=started.append)
+    cold = (time.perf_counter() - t0) * 1000
     print(
-        f"{'first overview: projections of every grant computed':<52} {cold:>10.1f} "
-        f"{cold:>8.1f}  {stale} grants"
+        f"{'first overview after the import (not waiting)':<52} {cold:>10.1f} "
+        f"{cold:>8.1f}  {first['stale_grants']} grants left to the background"
+    )
+    t0 = time.perf_counter()
+    stale = budget.refresh_all(engine, "901")
+    took = (time.perf_counter() - t0) * 1000
+    print(
+        f"{'background refresh: every grant projected':<52} {took:>10.1f} "
+        f"{took:>8.1f}  {stale} grants"
     )
     seed_budgets(conn, "901", unit_id("901"), today, random.Random(1))
     overview = budget.overview(conn, finance, year, today)
@@ -249,7 +259,7 @@ def main() -> int:
         with db.begin() as conn:
             grants = conn.execute(select(func.count()).select_from(grant_award)).scalar()
             print(f"grants: {grants}")
-            measure(conn, args.runs, today)
+            measure(db, conn, args.runs, today)
         db.dispose()
     return 0
 
