@@ -64,6 +64,14 @@ class Manifest:
     moved_on: date | None
     documents: tuple[ManifestDocument, ...]
     open_items: tuple[OpenItem, ...] = field(default=())
+    unborn_mother_cpr: str | None = None
+    """An unborn child's case (no CPR number yet): the mother's, the child's key person."""
+    expected_birth_date: date | None = None
+    """An unborn child's termin, when known."""
+
+    def __post_init__(self) -> None:
+        if self.child_cpr is not None and self.unborn_mother_cpr is not None:
+            raise ValueError("a manifest names a child or an unborn child's mother, not both")
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,10 @@ def manifest_xml(manifest: Manifest) -> etree._Element:
     text(root, "AfsenderSagsnummer", manifest.sender_case_number)
     if manifest.child_cpr is not None:
         text(root, "BarnCPR", manifest.child_cpr)
+    if manifest.unborn_mother_cpr is not None:
+        text(root, "UfoedtMorCPR", manifest.unborn_mother_cpr)
+    if manifest.expected_birth_date is not None:
+        text(root, "Terminsdato", manifest.expected_birth_date.isoformat())
     if manifest.moved_on is not None:
         text(root, "Flyttedato", manifest.moved_on.isoformat())
     documents = etree.SubElement(root, f"{_M}Dokumenter")
@@ -125,6 +137,7 @@ def parse_manifest(root: etree._Element) -> Manifest:
             return found.strip() if found and found.strip() else None
 
         moved = maybe("Flyttedato")
+        termin = maybe("Terminsdato")
         return Manifest(
             package_id=uuid.UUID(one(root, "PakkeID")),
             sender_cvr=one(root, "AfsenderCVR"),
@@ -133,6 +146,8 @@ def parse_manifest(root: etree._Element) -> Manifest:
             sender_case_id=uuid.UUID(one(root, "AfsenderSagID")),
             sender_case_number=one(root, "AfsenderSagsnummer"),
             child_cpr=maybe("BarnCPR"),
+            unborn_mother_cpr=maybe("UfoedtMorCPR"),
+            expected_birth_date=date.fromisoformat(termin) if termin else None,
             moved_on=date.fromisoformat(moved) if moved else None,
             documents=tuple(
                 ManifestDocument(

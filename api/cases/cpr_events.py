@@ -54,6 +54,20 @@ def _open_cases_of(conn: Connection, cpr: str) -> list[Any]:
     )
 
 
+def _open_unborn_cases_of(conn: Connection, mother_cpr: str) -> list[Any]:
+    """The open cases of the mother's unborn children (opened on her CPR number): they move
+    with her."""
+    mother = person.alias("mother")
+    return list(
+        conn.execute(
+            select(case.c.id, case.c.municipality_id)
+            .join(person, person.c.id == case.c.child_id)
+            .join(mother, mother.c.id == person.c.unborn_mother_id)
+            .where(mother.c.cpr == mother_cpr, person.c.cpr.is_(None), case.c.status == "open")
+        )
+    )
+
+
 def handle(conn: Connection, event: CprEvent, today: date, looked_up: Any | None = None) -> str:
     """Act on one event and log it; returns the outcome. `looked_up` is the fresh SF1520 answer
     for a custody change (the caller looks up outside the transaction)."""
@@ -70,6 +84,9 @@ def _act(conn: Connection, event: CprEvent, today: date, looked_up: Any | None) 
     if event.type == "foedsel":
         return _birth(conn, event)
     cases = _open_cases_of(conn, event.personnummer)
+    if event.type == "flytning":
+        # The mother moving takes her unborn child's case with her.
+        cases += _open_unborn_cases_of(conn, event.personnummer)
     if not cases:
         return "ignored"
     if event.type == "flytning":

@@ -56,8 +56,6 @@ def receive(
     ).scalar()
     if manifest.receiver_cvr != cvr:
         raise NotForUs("the manifest names another receiving municipality")
-    if manifest.child_cpr is None:
-        raise NotForUs("the manifest names no child (an unborn child is sent by hand)")
     unit = conn.execute(
         select(org_unit)
         .where(org_unit.c.municipality_id == municipality_id)
@@ -65,7 +63,13 @@ def receive(
     ).first()
     if unit is None:
         raise NotForUs("the municipality has no team to receive the case")
-    child_id = _person(conn, manifest.child_cpr)
+    if manifest.child_cpr is not None:
+        child_id = _person(conn, manifest.child_cpr)
+    elif manifest.unborn_mother_cpr is not None:  # an unborn child's case, under the mother
+        mother_id = _person(conn, manifest.unborn_mother_cpr)
+        child_id = _unborn_child(conn, mother_id, manifest.expected_birth_date)
+    else:
+        raise NotForUs("the manifest names neither a child nor an unborn child's mother")
     case_id = _case(conn, municipality_id, unit.id, child_id, kle_subject)
     conn.execute(
         insert(transfer_in).values(
@@ -130,6 +134,21 @@ def _person(conn: Connection, cpr: str) -> uuid.UUID:
         return uuid.UUID(str(found))
     new_id = uuid.uuid4()
     conn.execute(insert(person).values(id=new_id, cpr=cpr))
+    return new_id
+
+
+def _unborn_child(conn: Connection, mother_id: uuid.UUID, expected: date | None) -> uuid.UUID:
+    """The mother's unborn child (a person without CPR, linked to her until the birth), as
+    intake records it (api.underretninger.service); a new one if she has none here."""
+    found = conn.execute(
+        select(person.c.id).where(person.c.unborn_mother_id == mother_id, person.c.cpr.is_(None))
+    ).scalar()
+    if found:
+        return uuid.UUID(str(found))
+    new_id = uuid.uuid4()
+    conn.execute(
+        insert(person).values(id=new_id, unborn_mother_id=mother_id, expected_birth_date=expected)
+    )
     return new_id
 
 

@@ -19,7 +19,7 @@ from api.calendar.working_days import COPENHAGEN
 from api.cases import case_file
 from api.cases.decisions import latest_document
 from api.cases.moves import UnknownMunicipality, receiving_cvr
-from api.cases.tables import measure
+from api.cases.tables import case, measure, person
 from api.documents.pdfa import JournalPdf, render_pdfa
 from api.esdh.service import case_facts
 from api.org.tables import municipality
@@ -87,6 +87,7 @@ def build(
     receiver = conn.execute(
         select(municipality.c.name).where(municipality.c.cvr == package.receiving_cvr)
     ).scalar()
+    unborn = _unborn(conn, case_id) if facts.child_cpr is None else None
     sag = SagDokCase(
         case_id=case_id,
         case_number=facts.case_number,
@@ -94,7 +95,8 @@ def build(
         kle_subject=facts.kle_subject,
         action_facet=action_facet,
         municipality_cvr=facts.municipality_cvr,
-        child_cpr=facts.child_cpr,
+        # The key person of the SF2900 objects: the child, or an unborn child's mother.
+        child_cpr=facts.child_cpr or (unborn.mother_cpr if unborn else None),
     )
     documents = []
     for source in case_file.sources(conn, case_id):
@@ -138,6 +140,8 @@ def build(
         sender_case_id=case_id,
         sender_case_number=facts.case_number,
         child_cpr=facts.child_cpr,
+        unborn_mother_cpr=unborn.mother_cpr if unborn else None,
+        expected_birth_date=unborn.expected_birth_date if unborn else None,
         moved_on=moved_on,
         documents=tuple(ManifestDocument(d.document_id, d.title, d.letter_date) for d in documents),
         open_items=open_items,
@@ -171,6 +175,31 @@ def build(
     )
     form = TransferForm(case=sag, manifest=manifest, title=SUMMARY_TITLE, summary_pdf=summary_pdf)
     return documents, form
+
+
+@dataclass(frozen=True)
+class Unborn:
+    mother_cpr: str
+    expected_birth_date: date | None
+
+
+class NoKeyPerson(Exception):
+    """The case's child has no CPR number and no mother with one: nothing to send it under."""
+
+
+def _unborn(conn: Connection, case_id: uuid.UUID) -> Unborn:
+    """The mother of the case's unborn child (the case was opened on her CPR number)."""
+    mother = person.alias("mother")
+    found = conn.execute(
+        select(mother.c.cpr, person.c.expected_birth_date)
+        .select_from(case)
+        .join(person, person.c.id == case.c.child_id)
+        .join(mother, mother.c.id == person.c.unborn_mother_id)
+        .where(case.c.id == case_id)
+    ).first()
+    if found is None or not found.cpr:
+        raise NoKeyPerson(str(case_id))
+    return Unborn(str(found.cpr), found.expected_birth_date)
 
 
 def mark_sent(conn: Connection, package: Package, *, case_id: uuid.UUID, documents: int) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from adapters.sf2900.transfer import (
     manifest_xml,
     parse_manifest,
 )
+from api.testdata.cpr import synthetic_cpr
 from tests.adapters.sagdok_samples import CHILD, IT_SYSTEM, sample_document
 from tests.adapters.serving import free_port, serve
 
@@ -132,6 +134,31 @@ def test_the_manifest_round_trips_and_refuses_other_xml() -> None:
     broken.remove(broken[0])  # no PakkeID
     with pytest.raises(ContractViolation, match="PakkeID"):
         parse_manifest(broken)
+
+
+def test_an_unborn_childs_manifest_names_the_mother() -> None:
+    """An unborn child's case goes under the mother's CPR number, flagged unborn, with the
+    termin; a manifest naming both a child and an unborn child's mother is not one."""
+    _, form = _package()
+    mother = synthetic_cpr("transfer-mother", birth_date=date(1994, 3, 2), female=True)
+    unborn = replace(
+        form.manifest,
+        child_cpr=None,
+        unborn_mother_cpr=mother,
+        expected_birth_date=date(2027, 2, 1),
+    )
+    xml = manifest_xml(unborn)
+    ns = {"m": "https://boernesag.dk/xml/overdragelse/1"}
+    assert xml.findtext("m:UfoedtMorCPR", namespaces=ns) == mother
+    assert xml.findtext("m:Terminsdato", namespaces=ns) == "2027-02-01"
+    assert xml.find("m:BarnCPR", namespaces=ns) is None
+    assert parse_manifest(xml) == unborn
+    with pytest.raises(ValueError, match="not both"):
+        replace(form.manifest, unborn_mother_cpr=mother)
+    both = manifest_xml(form.manifest)
+    etree.SubElement(both, "{https://boernesag.dk/xml/overdragelse/1}UfoedtMorCPR").text = mother
+    with pytest.raises(ContractViolation, match="not both"):
+        parse_manifest(both)
 
 
 def test_the_inbox_errors_are_the_adapter_errors(base: str, inbox: Sf2900Inbox) -> None:

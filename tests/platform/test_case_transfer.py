@@ -6,6 +6,7 @@ nothing; a retried send delivers nothing twice."""
 
 from __future__ import annotations
 
+import html
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -29,25 +30,35 @@ from adapters.sf2900.transfer import (
 from api.calendar.working_days import COPENHAGEN
 from api.cases import case_file, moves
 from api.cases.moves import MOVED
-from api.cases.tables import measure
+from api.cases.tables import case, measure, person
 from api.org.tables import municipality
 from api.projector import tables as rm
 from api.testdata.cpr import synthetic_cpr
-from api.transfers import receiving
+from api.transfers import receiving, sending
 from api.transfers.tables import transfer_in, transfer_out
+from api.web.session import COOKIE
 from tests.adapters.sagdok_samples import IT_SYSTEM
 from tests.adapters.serving import free_port
 from tests.harness.api import ApiClient
 from tests.harness.platform import Platform
 from tests.harness.readmodel import rows
 from tests.harness.waiting import eventually
+from tests.platform.test_cpr_events import outcome_of, publish
 from tests.platform.test_dst import measure_events
 from tests.platform.test_flytning import HANDOVER, SUMMARY, move
-from tests.platform.test_investigation import complete, instances, start_underretning, task_named
+from tests.platform.test_investigation import (
+    ASSESSMENT,
+    complete,
+    instances,
+    start_underretning,
+    task_named,
+)
 from tests.platform.test_sagsafslutning import status_of
 from workers.transfers import deliver, receive_once
 
 SYD_CVR = "90200002"
+CLOSE = {**ASSESSMENT, "outcome": "close"}
+unborn_child = person.alias("unborn_child")
 TAKE_OVER = {"responsible": "Team Syd, modtagelsen", "meeting_needed": True}
 REVIEW = {
     "assessment": "Familiebehandlingen fortsætter; vi følger op om tre måneder.",
@@ -475,8 +486,9 @@ def test_an_incomplete_package_waits_for_its_documents(
 def test_a_package_that_cannot_be_a_case_here_is_refused_and_writes_nothing(
     platform: Platform,
 ) -> None:
-    """A manifest naming another receiving municipality, or no child (an unborn child): the
-    package is left in SF2900's queue (the loop logs why) and nothing is written."""
+    """A manifest naming another receiving municipality, or neither a child nor an unborn
+    child's mother: the package is left in SF2900's queue (the loop logs why) and nothing is
+    written."""
     _, form = _package_by_hand(receiver_in_manifest="90100001")
     received = ReceivedForm(
         form_id=form.manifest.package_id,
@@ -485,10 +497,13 @@ def test_a_package_that_cannot_be_a_case_here_is_refused_and_writes_nothing(
         summary_pdf=form.summary_pdf,
         manifest=form.manifest,
     )
-    unborn = replace(
+    nobody = replace(
         received, manifest=replace(form.manifest, receiver_cvr=SYD_CVR, child_cpr=None)
     )
-    for refused, why in ((received, "another receiving"), (unborn, "no child")):
+    for refused, why in (
+        (received, "another receiving"),
+        (nobody, "neither a child nor an unborn child's mother"),
+    ):
         with platform.db.begin() as conn, pytest.raises(receiving.NotForUs, match=why):
             receiving.receive(
                 conn, municipality_id="902", form=refused, documents=[], kle_subject="34.10.10"
@@ -541,3 +556,101 @@ def test_sf2900_down_keeps_the_package_for_the_retry(
     assert any(
         e.object_type == "FORMULAR" and e.package_id == kept.id for e in inbox.entries(SYD_CVR)
     )
+
+
+def test_an_unborn_childs_case_moves_with_the_mother(
+    platform: Platform, caseworker: ApiClient, syd: ApiClient, inbox: Sf2900Inbox
+) -> None:
+    """A case opened before the birth, on the mother's CPR number: her move takes it to Syd,
+    packed under her number and flagged unborn, and Syd's case is the unborn child's under the
+    same mother, shown as "Ufødt barn" with her."""
+    mother = synthetic_cpr(uuid.uuid4().hex, birth_date=date(1995, 8, 17), female=True)
+    termin = date.today() + timedelta(days=60)
+    created = caseworker.post(
+        "/api/underretninger",
+        {
+            "unborn": True,
+            "mother_cpr": mother,
+            "expected_birth_date": termin.isoformat(),
+            "received_at": datetime.now(UTC).isoformat(),
+            "reporter_type": "professional",
+            "reporter_organisation": "Jordemoderen",
+            "concern": "Moderen har et misbrug og ingen bolig.",
+        },
+    )
+    assert created.status_code == 201, created.text
+    case_id = created.json()["case_id"]
+    complete(caseworker, task_named(caseworker, case_id, "24-timers vurdering"), CLOSE)
+    event_id = uuid.uuid4().hex
+    publish(
+        platform,
+        id=event_id,
+        type="flytning",
+        personnummer=mother,
+        dato=date.today().isoformat(),
+        kommunekode="902",
+    )
+    eventually(lambda: outcome_of(platform, event_id) == "flytning:1")
+    complete(caseworker, task_named(caseworker, case_id, "Sagsresumé til den nye kommune"), SUMMARY)
+    package = sent_package(caseworker, case_id, "sent")
+
+    (form_entry,) = [
+        e
+        for e in inbox.entries(SYD_CVR)
+        if str(e.package_id) == package["id"] and e.object_type == "FORMULAR"
+    ]
+    manifest = inbox.form(SYD_CVR, form_entry.transaction_id).manifest
+    assert (manifest.child_cpr, manifest.unborn_mother_cpr) == (None, mother)
+    assert manifest.expected_birth_date == termin
+
+    syd_case = received_case(platform, package["id"])
+    eventually(lambda: instances(platform, syd_case, "sagsmodtagelse"))
+    child = syd.get(f"/api/cases/{syd_case}").json()["child"]
+    assert child["unborn"] is True and child["expected_birth_date"] == termin.isoformat()
+    with platform.db.connect() as conn:
+        mother_of_child = conn.execute(
+            select(person.c.cpr)
+            .select_from(case)
+            .join(unborn_child, unborn_child.c.id == case.c.child_id)
+            .join(person, person.c.id == unborn_child.c.unborn_mother_id)
+            .where(case.c.id == uuid.UUID(syd_case))
+        ).scalar()
+    assert mother_of_child == mother
+    token = syd.http.headers["Authorization"].removeprefix("Bearer ")
+    with httpx.Client(
+        base_url=f"http://127.0.0.1:{platform.stack.ports.api}",
+        cookies={COOKIE: token},
+        headers={"accept": "text/html"},
+        timeout=60,
+    ) as page:
+        shown = html.unescape(page.get(f"/sager/{syd_case}").text)
+    assert "Ufødt barn" in shown
+    assert f"{mother[:6]}-{mother[6:]}" in shown or mother in shown
+    complete(syd, task_named(syd, syd_case, "Modtag sag fra tidligere kommune"), TAKE_OVER)
+    eventually(lambda: transfers(syd, syd_case)["received"][0]["taken_over_at"] is not None)
+
+
+def test_a_case_without_a_key_person_is_not_packed(
+    platform: Platform, caseworker: ApiClient
+) -> None:
+    """A child with neither a CPR number nor a mother with one (anonymised) has nothing to
+    send the package under: the sender refuses to build it."""
+    case_id, _ = start_underretning(caseworker, "close")
+    with platform.db.begin() as conn:
+        conn.execute(
+            update(person)
+            .where(
+                person.c.id
+                == select(case.c.child_id).where(case.c.id == uuid.UUID(case_id)).scalar_subquery()
+            )
+            .values(cpr=None, cpr_status="anonymised", cpr_data=None)
+        )
+    with platform.db.begin() as conn, pytest.raises(sending.NoKeyPerson):
+        sending.build(
+            conn,
+            case_id=uuid.UUID(case_id),
+            package=sending.Package(uuid.uuid4(), "sending", SYD_CVR),
+            moved_on=None,
+            action_facet="G01",
+            now=datetime.now(UTC),
+        )
