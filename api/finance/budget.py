@@ -131,9 +131,12 @@ def first_committed_month(year: int, as_of: date) -> date | None:
 # -- the forecast cache --------------------------------------------------------------------------
 
 
-def stale_grants(conn: Connection, municipality_id: str) -> list[tuple[uuid.UUID, date | None]]:
+def stale_grants(
+    conn: Connection, municipality_id: str, among: Sequence[uuid.UUID] | None = None
+) -> list[tuple[uuid.UUID, date | None]]:
     """Grants whose forecast rows are missing or were computed from older terms: no basis, a
-    revision newer than the basis's, or another end of the measure."""
+    revision newer than the basis's, or another end of the measure (only those `among`, if
+    given)."""
     rows = conn.execute(
         text(
             """
@@ -142,13 +145,14 @@ def stale_grants(conn: Connection, municipality_id: str) -> list[tuple[uuid.UUID
               JOIN measure m ON m.id = g.measure_id
               LEFT JOIN grant_forecast_basis b ON b.grant_id = g.id
              WHERE g.municipality_id = :municipality
+               AND (CAST(:among AS uuid[]) IS NULL OR g.id = ANY(CAST(:among AS uuid[])))
                AND (b.grant_id IS NULL
                     OR b.ended_on IS DISTINCT FROM m.ended_on
                     OR EXISTS (SELECT 1 FROM grant_revision r
                                 WHERE r.grant_id = g.id AND r.revision > b.revision))
             """
         ),
-        {"municipality": municipality_id},
+        {"municipality": municipality_id, "among": None if among is None else list(among)},
     ).all()
     return [(r.id, r.ended_on) for r in rows]
 
@@ -163,14 +167,17 @@ def _copy(
             copy.write_row(row)
 
 
-def refresh(conn: Connection, municipality_id: str, limit: int | None = None) -> int:
-    """Recompute the projection rows of the municipality's stale grants (at most `limit`);
-    how many. Serialised per municipality, so two readers never write the same rows at once
-    (and a grant's rows are replaced, deleted and copied in, under that lock)."""
+def refresh(
+    conn: Connection, municipality_id: str, among: Sequence[uuid.UUID] | None = None
+) -> int:
+    """Recompute the projection rows of the municipality's stale grants (only those `among`,
+    if given); how many. Serialised per municipality, so two readers never write the same rows
+    at once (and a grant's rows are replaced, deleted and copied in, under that lock; which
+    grants are stale is read under it)."""
     conn.execute(
         select(func.pg_advisory_xact_lock(func.hashtext(f"grant_forecast:{municipality_id}")))
     )
-    stale = stale_grants(conn, municipality_id)[:limit]
+    stale = stale_grants(conn, municipality_id, among)
     for start in range(0, len(stale), CHUNK):
         chunk = dict(stale[start : start + CHUNK])
         history: dict[uuid.UUID, list[Terms]] = {}
@@ -213,13 +220,14 @@ def refresh_all(engine: Engine, municipality_id: str) -> int:
     """Every stale grant of the municipality, CHUNK at a time, each chunk its own transaction
     (so readers meanwhile see the chunks done and are never held up longer than one chunk);
     how many."""
+    with engine.connect() as conn:
+        stale = [grant_id for grant_id, _ in stale_grants(conn, municipality_id)]
     total = 0
-    while True:
+    for start in range(0, len(stale), CHUNK):
         with engine.begin() as conn:
-            done = refresh(conn, municipality_id, CHUNK)
-        total += done
-        if done < CHUNK:
-            return total
+            total += refresh(conn, municipality_id, stale[start : start + CHUNK])
+    # Grants that went stale meanwhile (a revision while it ran): the next reader's.
+    return total
 
 
 _running: set[str] = set()
@@ -847,8 +855,7 @@ def main() -> int:
     with engine.connect() as conn:
         ids = [r.id for r in conn.execute(select(municipality.c.id).order_by(municipality.c.id))]
     for municipality_id in ids:
-        with engine.begin() as conn:
-            print(f"{municipality_id}: {refresh(conn, municipality_id)} grants computed")
+        print(f"{municipality_id}: {refresh_all(engine, municipality_id)} grants computed")
     return 0
 
 

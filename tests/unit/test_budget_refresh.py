@@ -90,7 +90,7 @@ def test_a_read_computes_a_few_stale_grants_and_leaves_a_bulk_to_the_background(
 ) -> None:
     computed: list[str] = []
     monkeypatch.setattr(budget, "stale_grants", lambda conn, m: _stale(stale))
-    monkeypatch.setattr(budget, "refresh", lambda conn, m, limit=None: computed.append(m) or 0)
+    monkeypatch.setattr(budget, "refresh", lambda conn, m, among=None: computed.append(m) or 0)
     monkeypatch.setattr(budget, "last_computed", lambda conn, m: None)
     launched: list[str] = []
     state = budget.freshen(
