@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from api.calendar.working_days import COPENHAGEN
@@ -192,7 +192,39 @@ def record_measure(
         starts_on=row.started_on,
         at=delivered,
     )
+    end_continued(conn, case_id=case_id, kind=kind, on=row.started_on)
     return True
+
+
+def end_continued(conn: Connection, *, case_id: uuid.UUID, kind: str, on: date) -> int:
+    """The municipality's own granted decision replaces the measure of that kind it continued
+    from the sending municipality after a move (BL § 132: continued until it decides
+    otherwise): the continued measure ends the day the new one starts (DST: SLUT, ended after a
+    decision). Once: an ended measure is left alone. The number ended now."""
+    continued = conn.execute(
+        select(measure.c.id, measure.c.started_on).where(
+            measure.c.case_id == case_id,
+            measure.c.kind == kind,
+            measure.c.transfer_id.is_not(None),
+            measure.c.ended_on.is_(None),
+        )
+    ).all()
+    for found in continued:
+        ended_on = max(on, found.started_on)
+        conn.execute(
+            update(measure)
+            .where(measure.c.id == found.id, measure.c.ended_on.is_(None))
+            .values(ended_on=ended_on)
+        )
+        note_event(
+            conn,
+            case_id=case_id,
+            subject=kind,
+            subject_id=found.id,
+            event="end",
+            occurred_on=ended_on,
+        )
+    return len(continued)
 
 
 def has_open_measure(conn: Connection, case_id: uuid.UUID, today: date) -> bool:

@@ -29,6 +29,7 @@ from adapters.sf2900.transfer import (
 )
 from api.calendar.working_days import COPENHAGEN
 from api.cases import case_file, moves
+from api.cases.decisions import end_continued
 from api.cases.moves import MOVED
 from api.cases.tables import case, measure, person
 from api.org.tables import municipality
@@ -43,6 +44,7 @@ from tests.harness.api import ApiClient
 from tests.harness.platform import Platform
 from tests.harness.readmodel import rows
 from tests.harness.waiting import eventually
+from tests.platform.test_afgoerelse import DECISION, to_decision
 from tests.platform.test_cpr_events import outcome_of, publish
 from tests.platform.test_dst import measure_events
 from tests.platform.test_flytning import HANDOVER, SUMMARY, move
@@ -654,3 +656,65 @@ def test_a_case_without_a_key_person_is_not_packed(
             action_facet="G01",
             now=datetime.now(UTC),
         )
+
+
+def test_the_receivers_own_grant_replaces_the_continued_measure(
+    platform: Platform, caseworker: ApiClient
+) -> None:
+    """A measure continued after a move runs until the receiving municipality decides
+    otherwise: its own granted § 32 decision starts a new indsats and ends the continued one
+    the same day (DST: SLUT, ended after a decision), once; a continued anbringelse stays."""
+    case_id = to_decision(caseworker, "stoettende_indsats")
+    package_id = uuid.uuid4()
+    taken_over = date.today() - timedelta(days=10)
+    with platform.db.begin() as conn:
+        conn.execute(
+            insert(transfer_in).values(
+                id=package_id,
+                case_id=uuid.UUID(case_id),
+                municipality_id="901",
+                sender_cvr=SYD_CVR,
+                sender_municipality="Demo Syd Kommune",
+                sender_case_id=uuid.uuid4(),
+                sender_case_number="902-2026-HAND02",
+                summary_pdf=b"%PDF-1.7\n% resume\n",
+                open_items=[
+                    {
+                        "kind": "indsats",
+                        "title": "Støttende indsats",
+                        "legal_basis": "BL § 32, stk. 1, nr. 3",
+                        "since": "2026-01-05",
+                    },
+                    {
+                        "kind": "anbringelse",
+                        "title": "Anbringelse",
+                        "legal_basis": "BL § 46",
+                        "since": "2026-02-01",
+                    },
+                ],
+            )
+        )
+        indsats, anbringelse = receiving.take_over(conn, package_id, taken_over)
+    complete(caseworker, task_named(caseworker, case_id, "Afgørelse"), DECISION)
+
+    def own() -> Any:
+        with platform.db.connect() as conn:
+            return conn.execute(
+                select(measure).where(
+                    measure.c.case_id == uuid.UUID(case_id), measure.c.transfer_id.is_(None)
+                )
+            ).first()
+
+    granted = eventually(own, what="the receiver's own indsats")
+    with platform.db.connect() as conn:
+        ended = {
+            r.id: r.ended_on
+            for r in conn.execute(select(measure).where(measure.c.transfer_id == package_id))
+        }
+    assert ended == {indsats: granted.started_on, anbringelse: None}
+    (end,) = measure_events(platform, indsats)["end"]
+    assert (end.occurred_on, end.code) == (granted.started_on, "")
+    with platform.db.begin() as conn:  # the step retried: nothing more
+        assert end_continued(conn, case_id=uuid.UUID(case_id), kind="indsats", on=date.today()) == 0
+    assert [e.id for e in measure_events(platform, indsats)["end"]] == [end.id]
+    assert "end" not in measure_events(platform, anbringelse)
