@@ -17,6 +17,7 @@ from sqlalchemy import Connection, or_, select
 from api.auth.principal import Principal
 from api.cases import case_file
 from api.cases.cpr import CprNumber
+from api.cases.moves import MOVED
 from api.cases.tables import advis, case, letter, measure, person, statistics_event
 from api.esdh.tables import journal_note
 from api.org.tables import app_user
@@ -217,14 +218,18 @@ def chronology(
         )
         for d in documents
     ]
-    # The legal basis a measure started under, and each change of it (api.cases.statistics).
+    # The legal basis a measure started under, each change of it, and why it ended
+    # (api.cases.statistics).
     noted: dict[uuid.UUID, list[Any]] = {}
     for e in conn.execute(
         select(statistics_event)
         .where(
             statistics_event.c.case_id == case_id,
-            statistics_event.c.event.in_(("start", "change")),
-            statistics_event.c.legal_basis.is_not(None),
+            or_(
+                statistics_event.c.event.in_(("start", "change"))
+                & statistics_event.c.legal_basis.is_not(None),
+                statistics_event.c.event == "end",
+            ),
         )
         .order_by(statistics_event.c.occurred_on, statistics_event.c.recorded_at)
     ):
@@ -233,14 +238,18 @@ def chronology(
         label = MEASURE_LABELS.get(m.kind, m.kind)
         events = noted.get(m.id, [])
         began = next((e.legal_basis for e in events if e.event == "start"), m.legal_basis)
-        entries.append(Entry(_day(m.started_on), "Indsats", f"{label} startet", began))
+        # A measure continued from the sending municipality's decision after a move (BL § 132).
+        started = f"{label} videreført efter flytning" if m.transfer_id else f"{label} startet"
+        entries.append(Entry(_day(m.started_on), "Indsats", started, began))
         for e in events:
             if e.event == "change":
                 entries.append(
                     Entry(_day(e.occurred_on), "Indsats", f"{label}: hjemmel ændret", e.legal_basis)
                 )
         if m.ended_on:
-            entries.append(Entry(_day(m.ended_on), "Indsats", f"{label} afsluttet", m.legal_basis))
+            moved = any(e.event == "end" and e.code == MOVED for e in events)
+            ended = f"{label} afsluttet ved flytning" if moved else f"{label} afsluttet"
+            entries.append(Entry(_day(m.ended_on), "Indsats", ended, m.legal_basis))
     for r in conn.execute(select(letter).where(letter.c.case_id == case_id)):
         entries.append(Entry(r.delivered_at, "Brev", LETTER_LABELS.get(r.kind, "Brev sendt")))
     for p in view["processes"]:

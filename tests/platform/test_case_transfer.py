@@ -37,6 +37,7 @@ from api.projector import tables as rm
 from api.testdata.cpr import synthetic_cpr
 from api.transfers import receiving, sending
 from api.transfers.tables import transfer_in, transfer_out
+from api.web.case_data import chronology
 from api.web.session import COOKIE
 from tests.adapters.sagdok_samples import IT_SYSTEM
 from tests.adapters.serving import free_port
@@ -60,6 +61,7 @@ from workers.transfers import deliver, receive_once
 
 SYD_CVR = "90200002"
 CLOSE = {**ASSESSMENT, "outcome": "close"}
+NO_VIEW: dict[str, Any] = {"processes": []}
 unborn_child = person.alias("unborn_child")
 TAKE_OVER = {"responsible": "Team Syd, modtagelsen", "meeting_needed": True}
 REVIEW = {
@@ -242,6 +244,14 @@ def dst_is_told_the_move_once_on_each_side(
     assert (end.code, end.occurred_on) == (MOVED, date.today())
     assert start.occurred_on == continued.started_on
     assert continued.started_on == package.taken_over_at.astimezone(COPENHAGEN).date()
+
+    # Each case page's chronology says why.
+    with platform.db.connect() as conn:
+        nord_titles = {e.title for e in chronology(conn, uuid.UUID(nord_case), [], NO_VIEW, {})}
+        syd_titles = {e.title for e in chronology(conn, uuid.UUID(syd_case), [], NO_VIEW, {})}
+    assert "Støttende indsats afsluttet ved flytning" in nord_titles
+    assert "Støttende indsats videreført efter flytning" in syd_titles
+    assert "Støttende indsats startet" not in syd_titles
 
     # Both jobs retried (their completions lost): nothing more is noted.
     with platform.db.begin() as conn:
