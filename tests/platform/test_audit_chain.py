@@ -123,14 +123,19 @@ def test_every_request_on_a_case_is_chained_by_the_database(
     """Intake, reads and a refused read: the case's chain grows by one link per request that
     showed the case, and the database's hashes are the ones api/audit/chain.py computes."""
     case_id = new_case(caseworker)
+
+    def reads(links: list[Any]) -> int:
+        return sum(1 for link in links if link.action == "read_case")
+
     with platform.db.connect() as conn:
-        before = len(assert_chain_valid(conn, case_id))
+        before = assert_chain_valid(conn, case_id)
     for _ in range(3):
         assert caseworker.get(f"/api/cases/{case_id}").status_code == 200
     with platform.db.connect() as conn:
         links = assert_chain_valid(conn, case_id)
-    assert len(links) == before + 3
-    assert [link.action for link in links[-3:]] == ["read_case"] * 3
+    # The intake's jobs (the CPR lookup, journalising) may add their own links meanwhile.
+    assert reads(links) == reads(before) + 3
+    assert links[: len(before)] == before, "the chain only grows"
 
 
 def test_values_that_need_care_hash_the_same_in_sql_and_python(platform: Platform) -> None:
