@@ -105,3 +105,23 @@ def test_a_read_computes_a_few_stale_grants_and_leaves_a_bulk_to_the_background(
         "stale_grants": stale if started else 0,
         "computed_at": None,
     }
+
+
+@pytest.mark.parametrize(
+    ("computed_at", "said"),
+    [
+        (
+            "2026-12-05T22:10:00+00:00",
+            "Tallene opdateres \N{EN DASH} senest beregnet 05.12.2026 kl. 23.10.",
+        ),
+        (None, "Tallene opdateres \N{EN DASH} endnu ikke beregnet."),
+    ],
+)
+def test_the_page_says_the_figures_are_being_updated(computed_at: str | None, said: str) -> None:
+    from api.web.render import templates
+
+    template = templates.env.get_template("budget_fresh.html")
+    stale = budget.Freshness(812, None).as_json() | {"computed_at": computed_at}
+    html = template.render(view=stale)
+    assert said in html and "812 bevillinger" in html
+    assert template.render(view=budget.Freshness(0, None).as_json()).strip() == ""
