@@ -81,6 +81,13 @@ def _id(*parts: object) -> uuid.UUID:
     return uuid.uuid5(NAMESPACE, ":".join(str(p) for p in parts))
 
 
+def _decision_key(municipality_id: str, seed: int, i: int) -> int:
+    """A made-up decision key, negative so no engine key can equal it, and distinct per
+    municipality, seed and child: two municipalities seeded alike must not collide."""
+    prefix = _id("decision", municipality_id, seed).int % 10**9
+    return -(10**12) - prefix * 10**7 - i
+
+
 def _account(indsats_type: str, provider_type: str) -> tuple[str, str, str]:
     for t, p, funktion, dranst, art in kontostreng.demo_rules():
         if (t, p) == (indsats_type, provider_type):
@@ -260,7 +267,7 @@ def seed_year(
                 "case_id": case_id,
                 "kind": kind,
                 "legal_basis": legal_basis,
-                "decision_instance_key": -(10**12) - seed * 10**7 - i,
+                "decision_instance_key": _decision_key(municipality_id, seed, i),
                 "started_on": started,
                 "ended_on": ended,
                 "created_at": decided,

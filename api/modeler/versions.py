@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from lxml import etree
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, text
 
 from api.modeler.checks import BPMN_NS, parse_xml
 from api.modeler.tables import deployment
@@ -89,7 +89,18 @@ def latest_form(conn: Connection, form_id: str) -> Any:
 
 
 def deployed_form_ids(conn: Connection) -> set[str]:
-    return set(conn.execute(select(rm.form.c.form_id).distinct()).scalars())
+    """Forms the engine has: from the read model, and from our own deployment records, which
+    know a form the moment the engine accepted it (the read model follows a moment later, and
+    a process deployed right after its form must not be refused for that)."""
+    exported = set(conn.execute(select(rm.form.c.form_id).distinct()).scalars())
+    recorded = conn.execute(
+        text(
+            "SELECT DISTINCT f->>'form_id' FROM deployment,"
+            " jsonb_array_elements(COALESCE(result->'forms', '[]'::jsonb)) AS f"
+            " WHERE state = 'recorded'"
+        )
+    ).scalars()
+    return exported | {form_id for form_id in recorded if form_id}
 
 
 def repository_files() -> list[str]:

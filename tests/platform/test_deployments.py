@@ -14,6 +14,7 @@ from sqlalchemy import insert, select
 
 from api.auth.service import hash_password
 from api.demo.seed import unit_id
+from api.modeler import versions
 from api.modeler.tables import deployment, deployment_file
 from api.org.tables import app_user, user_role
 from tests.harness import models as m
@@ -270,3 +271,27 @@ def test_readers_are_analysts_and_operators(
     assert operator.get("/api/deployments").status_code == 200
     for path in ("/api/modeler/processes", "/api/deployments", "/api/modeler/element-templates"):
         assert caseworker.get(path).status_code == 403
+
+
+def test_a_form_is_known_from_its_deployment_before_the_read_model_has_it(
+    platform: Platform,
+) -> None:
+    """A process deployed right after its form must not be refused while the form's exported
+    record is still on its way to the read model (seen once in CI under load)."""
+    recorded, pending = pid("only_recorded_form"), pid("only_pending_form")
+    with platform.db.begin() as conn:
+        for form_id, state in ((recorded, "recorded"), (pending, "pending")):
+            conn.execute(
+                insert(deployment).values(
+                    id=uuid.uuid4(),
+                    state=state,
+                    user_id=uuid.uuid4(),
+                    username="analyst",
+                    municipality_id="901",
+                    result={"deployed": [], "decisions": [], "forms": [{"form_id": form_id}]},
+                )
+            )
+    with platform.db.connect() as conn:
+        known = versions.deployed_form_ids(conn)
+    assert recorded in known
+    assert pending not in known, "a pending deployment may not have reached the engine"

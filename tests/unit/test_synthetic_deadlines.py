@@ -81,3 +81,13 @@ def test_the_mix_is_realistic() -> None:
     assert missing and all(r["reason"] in synthetic.SAMTALE_REASONS for r in missing)
     on_time = [r for r in rows if r["done_at"] is not None and r["done_at"] <= r["due_at"]]
     assert all(r["reason"] is None for r in on_time)
+
+
+def test_decision_keys_differ_between_municipalities_seeded_alike() -> None:
+    """The measure table keeps decision keys unique: two municipalities with the same seed
+    (the demo's and a test's) once collided on them."""
+    from api.demo.synthetic import _decision_key
+
+    keys = {_decision_key(m, 11, i) for m in ("901", "902", "909", "912") for i in range(500)}
+    assert len(keys) == 4 * 500
+    assert all(-(2**63) < k < 0 for k in keys)
