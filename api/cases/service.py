@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
 
 from api import clock
 from api.auth.principal import Principal
+from api.calendar.working_days import COPENHAGEN
 from api.cases.aktindsigt import aktindsigt_view
 from api.cases.cpr import CprNumber
 from api.cases.hearings import hearings_view
@@ -60,7 +61,8 @@ def _child_view(child: Any) -> dict[str, Any]:
     if child.cpr:
         cpr = CprNumber(child.cpr)
         view["cpr"] = cpr.value
-        view["age"] = cpr.age_on(date.today())
+        # The age a caseworker in Denmark would say: the date in Copenhagen, not the server's.
+        view["age"] = cpr.age_on(datetime.now(COPENHAGEN).date())
     if data.get("address") and not data.get("address_protected"):
         view["address"] = data["address"]
     view["mother_cpr"] = data.get("mother_cpr")
