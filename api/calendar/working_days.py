@@ -15,6 +15,12 @@ from api.calendar.holidays import WorkingCalendar
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 
 
+def danish_today() -> date:
+    """Today's date in Denmark by the machine's clock: a UTC server is a day behind for the
+    first hour or two after midnight in Copenhagen."""
+    return datetime.now(COPENHAGEN).date()
+
+
 def deadline_date(received_at: datetime, days: int, calendar: WorkingCalendar) -> date:
     """The local date of the Nth working day after receipt: the last day to act ("senest ...")."""
     if received_at.utcoffset() is None:

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, select
 
 from api import clock
 from api.auth.principal import Principal
-from api.calendar.working_days import COPENHAGEN
+from api.calendar.working_days import danish_today
 from api.cases.aktindsigt import aktindsigt_view
 from api.cases.cpr import CprNumber
 from api.cases.hearings import hearings_view
@@ -62,7 +62,7 @@ def _child_view(child: Any) -> dict[str, Any]:
         cpr = CprNumber(child.cpr)
         view["cpr"] = cpr.value
         # The age a caseworker in Denmark would say: the date in Copenhagen, not the server's.
-        view["age"] = cpr.age_on(datetime.now(COPENHAGEN).date())
+        view["age"] = cpr.age_on(danish_today())
     if data.get("address") and not data.get("address_protected"):
         view["address"] = data["address"]
     view["mother_cpr"] = data.get("mother_cpr")

@@ -8,6 +8,7 @@ from datetime import date
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, Field
 
+from api.calendar.working_days import danish_today
 from api.cases.service import get_case
 from api.deps import Uow, require_roles
 from api.esdh.queue import write_journal_note
@@ -34,13 +35,13 @@ def write_case_journal_note(case_id: uuid.UUID, data: JournalNoteIn, uow: Uow) -
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Sagen findes ikke")
     uow.touch([row.id])
-    refuse_after_handover(uow.conn, row.id, date.today())
+    refuse_after_handover(uow.conn, row.id, danish_today())
     note_id = write_journal_note(
         uow.conn,
         case_id=row.id,
         title=data.title.strip(),
         text=data.text,
-        noted_on=data.noted_on or date.today(),
+        noted_on=data.noted_on or danish_today(),
         user_id=uow.principal.user_id,
     )
     uow.commit(status.HTTP_201_CREATED)

@@ -8,7 +8,7 @@ as for no case. A note is written through the journal-note API's own handler.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request, status
@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from api.calendar.working_days import danish_today
 from api.cases import case_file
 from api.cases.router import (
     AppealIn,
@@ -78,7 +79,7 @@ def _page(
     documents = case_file.sources(conn, row.id)
     names = case_data.process_names(conn, {p["bpmn_process_id"] for p in view["processes"]})
     since = read_only_since(conn, row.id)
-    read_only = since if since is not None and since <= date.today() else None
+    read_only = since if since is not None and since <= danish_today() else None
     alerts = conn.execute(
         select(advis).where(advis.c.case_id == row.id).order_by(advis.c.created_at.desc())
     ).all()
@@ -96,7 +97,7 @@ def _page(
         "notes": case_data.journal_notes(conn, row.id),
         "process_names": names,
         "note_kinds": NOTE_KINDS,
-        "note": note or {"kind": NOTE_KINDS[0], "noted_on": date.today().isoformat()},
+        "note": note or {"kind": NOTE_KINDS[0], "noted_on": danish_today().isoformat()},
         "errors": errors or {},
         "replies": replies.context(
             conn, view, relatives, datetime.now(UTC), reply_typed or {}, reply_errors or {}
@@ -159,7 +160,7 @@ def add_note(
         data = JournalNoteIn(title=title, text=tekst.strip(), noted_on=dato or None)
     except ValidationError as exc:
         return _page(request, uow, row, note=typed, errors=_note_errors(exc), status_code=400)
-    if data.noted_on and data.noted_on > date.today():
+    if data.noted_on and data.noted_on > danish_today():
         errors = {"dato": "Datoen kan ikke ligge i fremtiden."}
         return _page(request, uow, row, note=typed, errors=errors, status_code=400)
     try:
