@@ -201,30 +201,39 @@ def end_continued(conn: Connection, *, case_id: uuid.UUID, kind: str, on: date) 
     from the sending municipality after a move (BL § 132: continued until it decides
     otherwise): the continued measure ends the day the new one starts (DST: SLUT, ended after a
     decision). Once: an ended measure is left alone. The number ended now."""
-    continued = conn.execute(
-        select(measure.c.id, measure.c.started_on).where(
-            measure.c.case_id == case_id,
-            measure.c.kind == kind,
-            measure.c.transfer_id.is_not(None),
-            measure.c.ended_on.is_(None),
+    return end_running(
+        conn, case_id, on, measure.c.kind == kind, measure.c.transfer_id.is_not(None)
+    )
+
+
+def end_running(
+    conn: Connection, case_id: uuid.UUID, on: date, *where: Any, reason: str = ""
+) -> int:
+    """Every running measure of the case (narrowed by `where`) ends on `on`, never before it
+    started, each end noted once for DST with `reason`. A measure ended already (by a retried
+    job too) is left alone, and its end is not noted twice. The number ended now."""
+    running = conn.execute(
+        select(measure.c.id, measure.c.kind, measure.c.started_on).where(
+            measure.c.case_id == case_id, measure.c.ended_on.is_(None), *where
         )
     ).all()
-    for found in continued:
-        ended_on = max(on, found.started_on)
+    for row in running:
+        ended_on = max(on, row.started_on)
         conn.execute(
             update(measure)
-            .where(measure.c.id == found.id, measure.c.ended_on.is_(None))
+            .where(measure.c.id == row.id, measure.c.ended_on.is_(None))
             .values(ended_on=ended_on)
         )
         note_event(
             conn,
             case_id=case_id,
-            subject=kind,
-            subject_id=found.id,
+            subject=row.kind,
+            subject_id=row.id,
             event="end",
             occurred_on=ended_on,
+            code=reason,
         )
-    return len(continued)
+    return len(running)
 
 
 def has_open_measure(conn: Connection, case_id: uuid.UUID, today: date) -> bool:

@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from api.cases import case_file
-from api.cases.decisions import latest_document
+from api.cases.decisions import end_running, latest_document
 from api.cases.statistics import note_event
-from api.cases.tables import case, measure
+from api.cases.tables import case
 from api.cases.workflow import queue_message
 from api.documents.pdf import CaseFile
 from api.org.tables import municipality
@@ -100,28 +100,5 @@ def transfer(conn: Connection, case_id: uuid.UUID, today: date, handed_over_on: 
 
 def end_measures(conn: Connection, case_id: uuid.UUID, on: date) -> int:
     """This municipality is no longer handlekommune from the handover: every running indsats
-    and anbringelse ends on that date (not before it started), each end noted once for DST with
-    the reason `flyttet`. A measure ended already (by a retried job too) is left alone, and its
-    end event is not noted twice (`note_event`). The number of measures ended now."""
-    running = conn.execute(
-        select(measure.c.id, measure.c.kind, measure.c.started_on).where(
-            measure.c.case_id == case_id, measure.c.ended_on.is_(None)
-        )
-    ).all()
-    for row in running:
-        ended_on = max(on, row.started_on)
-        conn.execute(
-            update(measure)
-            .where(measure.c.id == row.id, measure.c.ended_on.is_(None))
-            .values(ended_on=ended_on)
-        )
-        note_event(
-            conn,
-            case_id=case_id,
-            subject=row.kind,
-            subject_id=row.id,
-            event="end",
-            occurred_on=ended_on,
-            code=MOVED,
-        )
-    return len(running)
+    and anbringelse ends on that date, noted for DST with the reason `flyttet`."""
+    return end_running(conn, case_id, on, reason=MOVED)
